@@ -1,0 +1,60 @@
+// Bundles every entry point: the extension host and the CLI (node, cjs), background
+// workers (node, cjs) and the webview (browser, iife). Native modules stay external so
+// they are loaded from node_modules at run time (they are shipped inside the .vsix).
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const nodeExternals = [
+  'vscode',
+  '@napi-rs/canvas',
+  'onnxruntime-node',
+  'sharp',
+  '@huggingface/transformers',
+];
+
+/** @type {esbuild.BuildOptions[]} */
+const builds = [
+  {
+    entryPoints: {
+      extension: 'src/extension/extension.ts',
+      cli: 'src/cli/main.ts',
+      worker: 'src/core/worker.ts',
+    },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternals,
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  },
+  {
+    entryPoints: { 'webview/gallery': 'webview/gallery.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    loader: { '.css': 'text' },
+  },
+];
+
+// Entry points that do not exist yet are skipped, so a partial tree still builds.
+import { existsSync } from 'node:fs';
+for (const b of builds) {
+  b.entryPoints = Object.fromEntries(Object.entries(b.entryPoints).filter(([, p]) => existsSync(p)));
+}
+const active = builds.filter((b) => Object.keys(b.entryPoints).length > 0);
+
+if (watch) {
+  for (const b of active) (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(active.map((b) => esbuild.build(b)));
+}
