@@ -20,7 +20,8 @@ const builds = [
     entryPoints: {
       extension: 'src/extension/extension.ts',
       cli: 'src/cli/main.ts',
-      worker: 'src/core/worker.ts',
+      'generate-worker': 'src/core/generateWorker.ts',
+      'inference-worker': 'src/core/inferenceWorker.ts',
     },
     outdir: 'dist',
     bundle: true,
