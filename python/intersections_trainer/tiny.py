@@ -1,0 +1,146 @@
+"""The built-in tiny model: PaliGemma's architecture at toy size, built offline.
+
+`build_tiny_processor()` makes a PaliGemmaProcessor whose tokenizer is built with the
+`tokenizers` library (no download): PaliGemma's special tokens, the prompt words, digits and a
+few answer words. `build_tiny_model()` makes a PaliGemmaForConditionalGeneration from a small
+SigLIP vision config and a small Gemma 2 text config, randomly initialised from a seed.
+
+`build_offline_processor(vocab_size=...)` makes the same kind of tokenizer padded to a real
+PaliGemma vocabulary size (used for `--init random` with a real checkpoint id, where the real
+SentencePiece tokenizer cannot be downloaded).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+TINY_CKPT_ID = "tiny"
+DEFAULT_PROMPT = "answer en how many times do the lines cross"
+
+# PaliGemma's fixed special-token ids (same as the real Gemma tokenizer).
+PAD, EOS, BOS, UNK = "<pad>", "<eos>", "<bos>", "<unk>"
+IMAGE_TOKEN = "<image>"
+LOC_TOKENS = [f"<loc{i:0>4}>" for i in range(1024)]
+SEG_TOKENS = [f"<seg{i:0>3}>" for i in range(128)]
+
+# Words the tiny vocabulary knows besides the prompt: digits, number words and yes/no.
+BASE_WORDS = [
+    "\n", "answer", "en", "question", "how", "many", "times", "do", "the", "lines", "line", "cross",
+    "count", "intersections", "intersection", "points", "of", "two", "are", "there", "in", "image",
+    "zero", "one", "two", "three", "none", "once", "twice", "yes", "no", "?", ".", ",",
+] + [str(d) for d in range(10)]
+
+# Tiny architecture: small enough to train from scratch on 2 CPU cores in minutes.
+TINY_IMAGE_SIZE = 112
+TINY_PATCH_SIZE = 14
+TINY_VISION = dict(hidden_size=96, intermediate_size=192, num_hidden_layers=3, num_attention_heads=4)
+TINY_TEXT = dict(hidden_size=96, intermediate_size=192, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, head_dim=24)
+
+
+def _words(extra: Iterable[str] = ()) -> list[str]:
+    seen: dict[str, None] = {}
+    for w in list(BASE_WORDS) + [w for text in extra for w in _split_words(text)]:
+        seen.setdefault(w, None)
+    return list(seen)
+
+
+def _split_words(text: str) -> list[str]:
+    return [t for t in re.findall(r"\n|\d|[^\s\d]+", text)]
+
+
+def build_tokenizer(extra_texts: Iterable[str] = (), vocab_size: int | None = None):
+    """A word-level fast tokenizer with PaliGemma's special-token layout.
+
+    Ids 0..3 are <pad>, <eos>, <bos>, <unk> as in Gemma. Then the words, then (when `vocab_size`
+    is given) filler tokens up to `vocab_size - 1152 - 64`, then the 1024 <loc> and 128 <seg>
+    tokens and <image>, mirroring the real layout (<image> = 257152 for vocab_size 257216).
+    """
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab: dict[str, int] = {}
+    for tok in [PAD, EOS, BOS, UNK] + _words(extra_texts):
+        vocab.setdefault(tok, len(vocab))
+    if vocab_size is not None:
+        base = vocab_size - len(LOC_TOKENS) - len(SEG_TOKENS) - 64
+        for i in range(len(vocab), base):
+            vocab[f"<unused{i}>"] = i
+    for tok in LOC_TOKENS + SEG_TOKENS + [IMAGE_TOKEN]:
+        vocab.setdefault(tok, len(vocab))
+    if vocab_size is not None:
+        for i in range(len(vocab), vocab_size):
+            vocab[f"<reserved{i}>"] = i
+
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token=UNK))
+    # Newline and single digits are tokens of their own; spaces separate words.
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(r"\n"), behavior="isolated"),
+        pre_tokenizers.Split(" ", behavior="removed"),
+        pre_tokenizers.Digits(individual_digits=True),
+    ])
+    tok.decoder = decoders.WordPiece(prefix="##", cleanup=False)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token=BOS, eos_token=EOS, pad_token=PAD, unk_token=UNK,
+        additional_special_tokens=[IMAGE_TOKEN], padding_side="right",
+    )
+    fast.image_token = IMAGE_TOKEN
+    fast.image_token_id = vocab[IMAGE_TOKEN]
+    return fast
+
+
+def build_image_processor(image_size: int, patch_size: int):
+    """SigLIP preprocessing (PIL backend: no torchvision needed): resize, [-1, 1] scaling."""
+    from transformers.models.siglip.image_processing_pil_siglip import SiglipImageProcessorPil
+
+    ip = SiglipImageProcessorPil(size={"height": image_size, "width": image_size},
+                                 image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])
+    ip.image_seq_length = (image_size // patch_size) ** 2
+    return ip
+
+
+def build_processor(image_size: int, patch_size: int, extra_texts: Iterable[str] = (), vocab_size: int | None = None):
+    from transformers import PaliGemmaProcessor
+
+    tokenizer = build_tokenizer(extra_texts, vocab_size)
+    return PaliGemmaProcessor(image_processor=build_image_processor(image_size, patch_size), tokenizer=tokenizer)
+
+
+def build_tiny_processor(prompt: str = DEFAULT_PROMPT, image_size: int = TINY_IMAGE_SIZE,
+                         patch_size: int = TINY_PATCH_SIZE, extra_texts: Iterable[str] = ()):
+    """The tiny model's processor; the vocabulary covers `prompt` and `extra_texts` words."""
+    return build_processor(image_size, patch_size, [prompt, *extra_texts])
+
+
+def tiny_config(vocab_size: int, image_token_id: int, image_size: int = TINY_IMAGE_SIZE,
+                patch_size: int = TINY_PATCH_SIZE):
+    from transformers import Gemma2Config, PaliGemmaConfig, SiglipVisionConfig
+
+    vision = SiglipVisionConfig(image_size=image_size, patch_size=patch_size, vision_use_head=False,
+                                projection_dim=TINY_TEXT["hidden_size"], **TINY_VISION)
+    text = Gemma2Config(vocab_size=vocab_size, max_position_embeddings=512, sliding_window=512,
+                        query_pre_attn_scalar=TINY_TEXT["head_dim"], pad_token_id=0, bos_token_id=2,
+                        eos_token_id=1, **TINY_TEXT)
+    return PaliGemmaConfig(vision_config=vision, text_config=text, image_token_index=image_token_id,
+                           vocab_size=vocab_size, projection_dim=TINY_TEXT["hidden_size"],
+                           hidden_size=TINY_TEXT["hidden_size"], pad_token_id=0, bos_token_id=2, eos_token_id=1)
+
+
+def build_tiny_model(processor=None, seed: int = 0, image_size: int = TINY_IMAGE_SIZE,
+                     patch_size: int = TINY_PATCH_SIZE):
+    """A randomly initialised tiny PaliGemma (deterministic for a seed) matching `processor`."""
+    import torch
+    from transformers import PaliGemmaForConditionalGeneration
+
+    if processor is None:
+        processor = build_tiny_processor(image_size=image_size, patch_size=patch_size)
+    tok = processor.tokenizer
+    config = tiny_config(len(tok), processor.image_token_id, image_size, patch_size)
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        model = PaliGemmaForConditionalGeneration(config)
+    finally:
+        torch.random.set_rng_state(state)
+    model.eval()
+    return model
