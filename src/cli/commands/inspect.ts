@@ -1,6 +1,60 @@
-// Placeholder until this verb lands; its owner replaces this file.
-import { UserError } from '../../core/events';
+// `intersections inspect <dataset>`: splits, rows, per-label counts, image sizes, format and
+// size on disk. With --json: a start event, then done with summary = the DatasetInfo.
+import { parseArgs } from 'node:util';
+import { makeEvent, UserError } from '../../core/events';
+import { DatasetInfo, describeDataset } from '../../core/datasetRead';
+import { sinkFor } from '../output';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new UserError('this command is not available yet in this build');
+const USAGE = 'Usage: intersections inspect <dataset-folder> [--json]';
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    throw new UserError((err as Error).message, USAGE);
+  }
+  if (parsed.values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const [folder, ...extra] = parsed.positionals;
+  if (!folder) throw new UserError('missing the dataset folder', USAGE);
+  if (extra.length) throw new UserError(`unexpected argument '${extra[0]}'`, USAGE);
+  const json = Boolean(parsed.values.json);
+  const sink = sinkFor(json);
+  if (json) sink.emit(makeEvent('start', { job: 'inspect', run_dir: null, config: { dataset: folder } }));
+  const info = await describeDataset(folder);
+  if (json) sink.emit(makeEvent('done', { summary: info as unknown as Record<string, unknown> }));
+  else process.stdout.write(formatInfo(info));
+  return 0;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+/** The human table printed by `inspect`. */
+export function formatInfo(info: DatasetInfo): string {
+  const gen = info.generator?.generator as { name?: string; version?: string } | undefined;
+  const lines = [
+    `${info.name}  (${info.root})`,
+    `format: ${info.format}${gen?.name ? `, written by ${gen.name}${gen.version ? ` ${gen.version}` : ''}` : ''}   size on disk: ${formatBytes(info.bytes)}`,
+    '',
+  ];
+  const labels = [...new Set(info.splits.flatMap((s) => Object.keys(s.labelCounts)))];
+  const header = ['split', 'rows', ...labels.map((l) => `label ${l}`), 'image size', 'size'];
+  const rows = info.splits.map((s) => [
+    s.name,
+    String(s.rows),
+    ...labels.map((l) => String(s.labelCounts[l] ?? 0)),
+    s.imageShape ? `${s.imageShape.width}x${s.imageShape.height}` : s.imageSizes.map((n) => `${n}x${n}`).join(', ') || '?',
+    formatBytes(s.bytes),
+  ]);
+  const total = ['total', String(info.splits.reduce((a, s) => a + s.rows, 0)), ...labels.map((l) => String(info.splits.reduce((a, s) => a + (s.labelCounts[l] ?? 0), 0))), '', ''];
+  const table = [header, ...rows, ...(info.splits.length > 1 ? [total] : [])];
+  const widths = header.map((_, c) => Math.max(...table.map((r) => r[c].length)));
+  for (const r of table) lines.push(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+  return lines.join('\n') + '\n';
 }
