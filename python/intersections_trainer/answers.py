@@ -9,6 +9,7 @@ Rules, in order:
    "zero") or adverbs ("once", "twice", "thrice").
 3. Otherwise a negation ("no", "not", "never", "none") means 0 ("The lines do not cross").
 4. Otherwise, or when a decimal or negative number appears, the answer is unparseable: None.
+Special tokens such as "<loc0765>" or "<eos>" are ignored (their digits are not a count).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ NUMBER_WORDS = {
 }
 NEGATIONS = {"no", "not", "never", "nowhere"}
 
+_SPECIAL = re.compile(r"<[^<>\s]*>")
 _BRACES = re.compile(r"\{\s*([a-z]+|\d+)\s*\}")
 # Signed or decimal numbers are captured whole so that they can be rejected.
 _TOKENS = re.compile(r"-?\d+(?:\.\d+)?|[a-z]+")
@@ -40,7 +42,7 @@ def parse_answer(text: str | None) -> int | None:
     """The count a free-text answer states, or None when it states none (see module doc)."""
     if not text:
         return None
-    norm = text.lower().replace("n't", " not")
+    norm = _SPECIAL.sub(" ", text.lower()).replace("n't", " not")
     braced = _BRACES.search(norm)
     if braced:
         value = _value(braced.group(1))

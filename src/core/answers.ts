@@ -5,6 +5,7 @@
 // Rules, in order: a number in curly brackets ("{2}", the BlindTest format) wins; otherwise the
 // first number mentioned (digits, number words, once/twice/thrice); otherwise a negation
 // ("no", "not", "never") means 0; otherwise, or when a decimal or negative number appears, null.
+// Special tokens such as "<loc0765>" or "<eos>" are ignored (their digits are not a count).
 
 /** The three answers of the task, in label order; scores are recorded for each. */
 export const ANSWERS = ['0', '1', '2'] as const;
@@ -16,6 +17,7 @@ const NUMBER_WORDS: Record<string, number> = {
 };
 const NEGATIONS = new Set(['no', 'not', 'never', 'nowhere']);
 
+const SPECIAL = /<[^<>\s]*>/g;
 const BRACES = /\{\s*([a-z]+|\d+)\s*\}/;
 // Signed or decimal numbers are captured whole so that they can be rejected.
 const TOKENS = /-?\d+(?:\.\d+)?|[a-z]+/g;
@@ -28,7 +30,7 @@ function value(token: string): number | null {
 /** The count a free-text answer states, or null when it states none. */
 export function parseAnswer(text: string | null | undefined): number | null {
   if (!text) return null;
-  const norm = text.toLowerCase().replaceAll("n't", ' not');
+  const norm = text.toLowerCase().replace(SPECIAL, ' ').replaceAll("n't", ' not');
   const braced = BRACES.exec(norm);
   if (braced) {
     const v = value(braced[1]);

@@ -1,0 +1,247 @@
+"""Counting intersections with a PyTorch model: greedy answers plus a score per answer.
+
+`run_inference` is shared by `predict` (images on disk) and `evaluate` (a dataset split). For each
+image it returns the generated text, the parsed count (answers.parse_answer), and the
+log-likelihood of each of the three answers "0", "1", "2" given the prompt (the sum of the log
+probabilities of the answer's tokens, teacher-forced; no end-of-sequence token).
+
+`python -m intersections_trainer predict --model <run|folder|base:ckpt> [--json] image...`
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from .answers import ANSWERS, parse_answer
+
+MAX_IMAGE_SIDE = 4096
+MAX_NEW_TOKENS = 8
+
+
+class InferenceError(Exception):
+    """Bad input for inference, with a hint for the user."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.hint = hint
+
+
+class Events:
+    """Job events (JSON lines on stdout, shared/design.md) or a quiet human mode."""
+
+    def __init__(self, json_mode: bool, stream=None):
+        self.json_mode = json_mode
+        self.stream = stream or sys.stdout
+
+    def emit(self, event: str, **fields: Any) -> None:
+        if not self.json_mode:
+            return
+        rec = {"event": event, "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
+        rec.update(fields)
+        self.stream.write(json.dumps(rec) + "\n")
+        self.stream.flush()
+
+    def error(self, message: str, hint: str = "") -> None:
+        if self.json_mode:
+            self.emit("error", message=message, hint=hint)
+        else:
+            sys.stderr.write(f"error: {message}\n" + (f"hint: {hint}\n" if hint else ""))
+
+
+# ---------------------------------------------------------------- loading models and images
+
+def load_model(spec: str, device: str | None = None):
+    """(model, processor, info) for a run folder, a model folder, or base:<ckpt> (no fine-tuning)."""
+    import torch
+
+    from .modeling import ModelError, build_base, load_for_inference
+    from .tiny import DEFAULT_PROMPT
+
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = torch.bfloat16 if device.startswith("cuda") else None
+    try:
+        if spec.startswith("base:"):
+            ckpt = spec[len("base:"):]
+            if not ckpt:
+                raise InferenceError("base: needs a checkpoint id", "e.g. --model base:tiny or base:google/paligemma2-3b-pt-224")
+            model, processor = build_base(ckpt, init="pretrained", dtype=dtype)
+            model.to(device).eval()
+            info = {"format": "base", "base_ckpt": ckpt, "prompt": DEFAULT_PROMPT, "model_dir": None}
+        else:
+            model, processor, info = load_for_inference(spec, device=device, dtype=dtype)
+    except ModelError as e:
+        raise InferenceError(str(e), e.hint) from e
+    return model, processor, info
+
+
+def open_image(path_or_bytes, name: str | None = None):
+    """An RGB PIL image; refuses huge images from the header, before decoding any pixels."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    label = name or str(path_or_bytes)
+    if isinstance(path_or_bytes, (str, Path)):
+        p = Path(path_or_bytes)
+        if not p.is_file():
+            raise InferenceError(f"image not found: {p}", "check the path")
+        src: Any = str(p)
+    else:
+        src = io.BytesIO(path_or_bytes)
+    try:
+        with Image.open(src) as img:  # reads the header only
+            w, h = img.size
+            if w > MAX_IMAGE_SIDE or h > MAX_IMAGE_SIDE:
+                raise InferenceError(f"image is {w}x{h}, larger than the {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE} limit: {label}",
+                                     "resize it first; the model sees images at its own small resolution anyway")
+            img.load()
+            return img.convert("RGB")
+    except InferenceError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise InferenceError(f"not a readable image: {label} ({e})",
+                             "pass a PNG, JPEG or WebP file") from e
+
+
+# ---------------------------------------------------------------- inference
+
+def answer_token_ids(tokenizer) -> list[list[int]]:
+    ids = [tokenizer(a, add_special_tokens=False)["input_ids"] for a in ANSWERS]
+    for a, t in zip(ANSWERS, ids):
+        if not t:
+            raise InferenceError(f"the tokenizer has no token for answer '{a}'", "the model's tokenizer is incomplete")
+    return ids
+
+
+def prefix_inputs(processor, images, prompt: str):
+    """The prompt-only inputs (token_type_ids 0: PaliGemma's bidirectional prefix)."""
+    inputs = processor(images=images, text=["<image>" + prompt] * len(images), return_tensors="pt", padding="longest")
+    inputs.pop("labels", None)
+    return inputs
+
+
+def run_inference(model, processor, images, prompt: str, batch_size: int = 8,
+                  max_new_tokens: int = MAX_NEW_TOKENS, on_batch: Callable[[int], None] | None = None,
+                  keep_logits: bool = False) -> list[dict[str, Any]]:
+    """Greedy answers and per-answer log-likelihoods for PIL images (see module doc)."""
+    import torch
+
+    device = next(model.parameters()).device
+    tok = processor.tokenizer
+    ans_ids = answer_token_ids(tok)
+    single = all(len(t) == 1 for t in ans_ids)
+    results: list[dict[str, Any]] = []
+    for start in range(0, len(images), batch_size):
+        chunk = images[start:start + batch_size]
+        inputs = prefix_inputs(processor, chunk, prompt).to(device)
+        if "pixel_values" in inputs:
+            inputs["pixel_values"] = inputs["pixel_values"].to(model.dtype)
+        with torch.inference_mode():
+            out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
+                                 return_dict_in_generate=True, output_logits=True)
+        n_prompt = inputs["input_ids"].shape[1]
+        first = torch.log_softmax(out.logits[0].float(), dim=-1)
+        scores = _scores_single(first, ans_ids) if single else _scores_forced(model, inputs, ans_ids)
+        for i in range(len(chunk)):
+            gen = out.sequences[i, n_prompt:].tolist()
+            text = tok.decode(gen, skip_special_tokens=True).strip()
+            rec: dict[str, Any] = {
+                "text": text,
+                "prediction": parse_answer(text),
+                "scores": scores[i],
+                "input_ids": inputs["input_ids"][i].tolist(),
+                "generated_ids": gen,
+            }
+            if keep_logits:
+                rec["step_logits"] = [out.logits[s][i].float().tolist() for s in range(len(out.logits))]
+            results.append(rec)
+        if on_batch:
+            on_batch(len(results))
+    return results
+
+
+def _scores_single(first_logprobs, ans_ids) -> list[dict[str, float]]:
+    return [{a: round(float(first_logprobs[i, t[0]]), 6) for a, t in zip(ANSWERS, ans_ids)}
+            for i in range(first_logprobs.shape[0])]
+
+
+def _scores_forced(model, inputs, ans_ids) -> list[dict[str, float]]:
+    """Teacher-forced log-likelihood of multi-token answers (prefix bidirectional, answer causal)."""
+    import torch
+
+    n = inputs["input_ids"].shape[0]
+    out: list[dict[str, float]] = [{} for _ in range(n)]
+    for a, t in zip(ANSWERS, ans_ids):
+        ids = torch.tensor(t, device=inputs["input_ids"].device).expand(n, -1)
+        full = torch.cat([inputs["input_ids"], ids], dim=1)
+        tti = torch.cat([torch.zeros_like(inputs["input_ids"]), torch.ones_like(ids)], dim=1)
+        mask = torch.ones_like(full)
+        with torch.inference_mode():
+            logits = model(input_ids=full, pixel_values=inputs["pixel_values"], attention_mask=mask,
+                           token_type_ids=tti).logits.float()
+        lp = torch.log_softmax(logits[:, -len(t) - 1:-1], dim=-1)
+        total = lp.gather(-1, ids.unsqueeze(-1)).squeeze(-1).sum(-1)
+        for i in range(n):
+            out[i][a] = round(float(total[i]), 6)
+    return out
+
+
+# ---------------------------------------------------------------- CLI
+
+def add_predict_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, help="run folder, model folder, or base:<ckpt> (e.g. base:tiny)")
+    p.add_argument("--json", action="store_true", help="print job events (JSON lines)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--max-new-tokens", type=int, default=MAX_NEW_TOKENS)
+    p.add_argument("images", nargs="+")
+
+
+def predict_main(args: argparse.Namespace) -> int:
+    ev = Events(args.json)
+    t0 = time.perf_counter()
+    ev.emit("start", job="predict", run_dir=None, config={"model": args.model, "images": len(args.images), "backend": "python"})
+    try:
+        model, processor, info = load_model(args.model, args.device)
+        load_s = time.perf_counter() - t0
+        results: list[dict[str, Any]] = []
+        for k, path in enumerate(args.images):
+            t1 = time.perf_counter()
+            try:
+                img = open_image(path)
+            except InferenceError as e:
+                ev.emit("log", level="error", message=f"{e} (hint: {e.hint})")
+                results.append({"image": path, "prediction": None, "text": "", "error": str(e), "hint": e.hint})
+                continue
+            r = run_inference(model, processor, [img], info.get("prompt") or "", batch_size=1,
+                              max_new_tokens=args.max_new_tokens)[0]
+            ms = (time.perf_counter() - t1) * 1000
+            results.append({"image": path, "prediction": r["prediction"], "text": r["text"], "scores": r["scores"],
+                            "input_ids": r["input_ids"], "ms": round(ms, 2)})
+            ev.emit("progress", phase="predict", done=k + 1, total=len(args.images))
+            if not args.json:
+                shown = r["prediction"] if r["prediction"] is not None else f"? ({r['text']!r})"
+                print(f"{path}: {shown}")
+        failed = [r for r in results if "error" in r]
+        if failed and not args.json:
+            for r in failed:
+                sys.stderr.write(f"{r['image']}: error: {r['error']}\nhint: {r['hint']}\n")
+        ev.emit("done", summary={"backend": "python", "model": args.model, "load_s": round(load_s, 3), "results": results})
+        return 2 if failed else 0
+    except InferenceError as e:
+        ev.error(str(e), e.hint)
+        return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="intersections_trainer predict")
+    add_predict_args(p)
+    return predict_main(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
