@@ -1,0 +1,212 @@
+// CLI argument lists built from the answers of the quick-pick flows, and the validators of the
+// input boxes. Pure: no `vscode` import, so the flows' logic is unit-tested.
+
+export interface SplitSizes { [split: string]: number }
+
+export interface SplitPreset { label: string; detail: string; splits: SplitSizes }
+
+export const SPLIT_PRESETS: SplitPreset[] = [
+  { label: 'Standard', detail: 'train 3000 / validation 300 / test 300', splits: { train: 3000, validation: 300, test: 300 } },
+  { label: 'Small', detail: 'train 300 / validation 60 / test 60', splits: { train: 300, validation: 60, test: 60 } },
+  { label: 'Large', detail: 'train 12000 / validation 600 / test 600', splits: { train: 12000, validation: 600, test: 600 } },
+];
+
+/** Image sizes PaliGemma 2 checkpoints come in (224/448/896) and SigLIP-friendly others. */
+export const IMAGE_SIZES = [224, 448, 896, 384, 768, 1152];
+
+export const TRAIN_MODES = ['auto', 'lora', 'attn', 'full', 'qlora'] as const;
+export type TrainMode = (typeof TRAIN_MODES)[number];
+
+export const MODEL_CHOICES: { id: string; detail: string }[] = [
+  { id: 'tiny', detail: 'built-in small model, trained from scratch; runs on a CPU in minutes' },
+  { id: 'google/paligemma2-3b-pt-224', detail: '3B, 224 px, 1 GPU with 24 GB (LoRA) or more' },
+  { id: 'google/paligemma2-3b-pt-448', detail: '3B, 448 px' },
+  { id: 'google/paligemma2-3b-pt-896', detail: '3B, 896 px' },
+  { id: 'google/paligemma2-10b-pt-224', detail: '10B, 224 px, a large GPU (or qlora)' },
+  { id: 'google/paligemma2-10b-pt-448', detail: '10B, 448 px' },
+  { id: 'google/paligemma2-28b-pt-224', detail: '28B, 224 px, qlora or several GPUs' },
+];
+
+/** "train=3000, validation=300,test=300" -> {train: 3000, ...}; a string is an error message. */
+export function parseSplits(text: string): SplitSizes | string {
+  const out: SplitSizes = {};
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) return 'Give at least one split, e.g. train=3000,validation=300,test=300';
+  for (const item of items) {
+    const m = /^([A-Za-z][A-Za-z0-9_]*)\s*=\s*(\d+)$/.exec(item);
+    if (!m) return `"${item}" is not split=count (e.g. train=3000)`;
+    const n = Number(m[2]);
+    if (n <= 0) return `${m[1]} needs at least one image`;
+    if (n > 1_000_000) return `${m[1]}: at most 1000000 images`;
+    if (m[1] in out) return `split ${m[1]} is given twice`;
+    out[m[1]] = n;
+  }
+  return out;
+}
+
+export function formatSplits(s: SplitSizes): string {
+  return Object.entries(s).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+export interface GenerateAnswers {
+  folder: string;
+  splits: SplitSizes;
+  imageSize: number;
+  seed?: number;
+  workers?: number;
+  /** "min-max" in pixels of the stored image, e.g. "1.5-4". */
+  lineWidths?: string;
+  randomColors?: boolean;
+  format?: 'parquet' | 'imagefolder';
+}
+
+export function generateArgs(a: GenerateAnswers): string[] {
+  const args = ['generate', '--json', '--dataset-folder', a.folder, '--image-size', String(a.imageSize), '--splits', formatSplits(a.splits)];
+  if (a.seed !== undefined) args.push('--seed', String(a.seed));
+  if (a.workers !== undefined) args.push('--workers', String(a.workers));
+  if (a.lineWidths) args.push('--line-width', a.lineWidths);
+  if (a.randomColors === true) args.push('--random-colors');
+  if (a.randomColors === false) args.push('--no-random-colors');
+  if (a.format) args.push('--format', a.format);
+  return args;
+}
+
+/** Validates "3", "2.5", "1.5-4" (pixel widths). */
+export function validateLineWidths(text: string): string | undefined {
+  const t = text.trim();
+  if (!t) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?$/.exec(t);
+  if (!m) return 'A width in pixels (2.5) or a range (1.5-4)';
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (lo <= 0 || hi < lo) return 'The range must be positive and increasing';
+  if (hi > 64) return 'At most 64 pixels';
+  return undefined;
+}
+
+export function validateInteger(text: string, min: number, max: number): string | undefined {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) return `A whole number from ${min} to ${max}`;
+  const n = Number(t);
+  if (n < min || n > max) return `A whole number from ${min} to ${max}`;
+  return undefined;
+}
+
+export type TrainLength = { maxSteps: number } | { epochs: number };
+
+/** "200", "200 steps" -> {maxSteps}; "3 epochs", "3e", "3 ep" -> {epochs}; a string is an error. */
+export function parseTrainLength(text: string): TrainLength | string {
+  const t = text.trim().toLowerCase();
+  let m = /^(\d+)\s*(steps?)?$/.exec(t);
+  if (m) {
+    const n = Number(m[1]);
+    return n >= 1 && n <= 10_000_000 ? { maxSteps: n } : 'Steps: from 1 to 10000000';
+  }
+  m = /^(\d+(?:\.\d+)?)\s*(e|ep|epoch|epochs)$/.exec(t);
+  if (m) {
+    const n = Number(m[1]);
+    return n > 0 && n <= 10_000 ? { epochs: n } : 'Epochs: more than 0, at most 10000';
+  }
+  return 'A number of steps (200) or of epochs (3 epochs)';
+}
+
+export interface TrainAnswers {
+  model: string;
+  dataset: string;
+  outputDir: string;
+  mode?: TrainMode;
+  length?: TrainLength;
+  resume?: boolean;
+  python?: string;
+}
+
+export function trainArgs(a: TrainAnswers): string[] {
+  const args = ['train', '--json', '--ckpt-id', a.model, '--dataset-folder', a.dataset, '--output-dir', a.outputDir];
+  if (a.mode) args.push('--mode', a.mode);
+  if (a.length && 'maxSteps' in a.length) args.push('--max-steps', String(a.length.maxSteps));
+  if (a.length && 'epochs' in a.length) args.push('--epochs', String(a.length.epochs));
+  if (a.resume) args.push('--resume');
+  if (a.python) args.push('--python', a.python);
+  return args;
+}
+
+/** A default run name: "<model short>-<mode>-<yyyymmdd-hhmm>", e.g. "3b-pt-224-lora-20261126-1805". */
+export function defaultRunName(model: string, mode: string | undefined, now = new Date()): string {
+  const short = model === 'tiny' ? 'tiny' : (model.split('/').pop() ?? model).replace(/^paligemma2?-/, '');
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}`;
+  return [short, mode && mode !== 'auto' ? mode : undefined, stamp].filter(Boolean).join('-').replace(/[^A-Za-z0-9._-]/g, '-');
+}
+
+/** A run name is one safe folder name. */
+export function validateRunName(name: string): string | undefined {
+  const t = name.trim();
+  if (!t) return 'Give the run a name';
+  if (t.length > 100) return 'At most 100 characters';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(t)) return 'Letters, digits, ".", "_" and "-" only (no spaces or slashes)';
+  return undefined;
+}
+
+export function evaluateArgs(a: { model: string; dataset: string; split: string }): string[] {
+  return ['evaluate', '--json', '--model', a.model, '--dataset-folder', a.dataset, '--split', a.split];
+}
+
+export function pushArgs(a: { dataset: string; datasetId: string; private: boolean }): string[] {
+  const args = ['push', '--json', a.dataset, '--dataset-id', a.datasetId];
+  if (a.private) args.push('--private');
+  return args;
+}
+
+export function exportOnnxArgs(model: string): string[] {
+  return ['export-onnx', '--json', '--model', model];
+}
+
+/**
+ * Hugging Face repo id "user/name": each part 1-96 characters of letters, digits, "-", "_", ".";
+ * not starting or ending with "-" or ".", no "--" or "..". Returns an error message or undefined.
+ */
+export function validateDatasetId(text: string): string | undefined {
+  const t = text.trim();
+  if (!t) return 'Give a dataset id like your-name/intersections';
+  const parts = t.split('/');
+  if (parts.length !== 2) return 'The id is owner/name, e.g. your-name/intersections';
+  for (const p of parts) {
+    if (p.length === 0) return 'The id is owner/name, e.g. your-name/intersections';
+    if (p.length > 96) return 'Each part is at most 96 characters';
+    if (!/^[A-Za-z0-9._-]+$/.test(p)) return 'Only letters, digits, "-", "_" and "." are allowed';
+    if (/^[-.]|[-.]$/.test(p)) return 'A part cannot start or end with "-" or "."';
+    if (p.includes('--') || p.includes('..')) return '"--" and ".." are not allowed';
+  }
+  return undefined;
+}
+
+/** A Hugging Face access token: one word; real ones start with "hf_". */
+export function validateToken(text: string): string | undefined {
+  const t = text.trim();
+  if (!t) return 'Paste an access token from https://huggingface.co/settings/tokens';
+  if (/\s/.test(t)) return 'A token has no spaces';
+  if (t.length < 8) return 'This is too short for an access token';
+  return undefined;
+}
+
+/** The environment of a CLI child process: Electron's node mode, the HF token, the interpreter. */
+export function childEnv(base: NodeJS.ProcessEnv, opts: { hfToken?: string; pythonPath?: string }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, ELECTRON_RUN_AS_NODE: '1' };
+  if (opts.hfToken) env.HF_TOKEN = opts.hfToken;
+  if (opts.pythonPath && opts.pythonPath.trim()) env.INTERSECTIONS_PYTHON = opts.pythonPath.trim();
+  return env;
+}
+
+/** Whether a file name is an image that "Count Intersections" accepts. */
+export function isCountableImage(file: string): boolean {
+  return /\.(png|jpe?g|webp)$/i.test(file);
+}
+
+/** Count notification: "2 intersections (model run-x, ONNX, 123 ms)". */
+export function countMessage(r: { prediction: number | null; text?: string; backend: string; ms: number }, modelName: string): string {
+  const backend = r.backend.toLowerCase() === 'onnx' ? 'ONNX' : r.backend.toLowerCase() === 'python' ? 'Python' : r.backend;
+  const what = r.prediction === null || r.prediction === undefined
+    ? `No count (the model answered "${(r.text ?? '').slice(0, 40)}")`
+    : `${r.prediction} ${r.prediction === 1 ? 'intersection' : 'intersections'}`;
+  return `${what} (model ${modelName}, ${backend}, ${Math.round(r.ms)} ms)`;
+}

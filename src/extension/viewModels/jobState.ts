@@ -1,0 +1,151 @@
+// The state of one background job, folded from its job events, and the texts the status bar,
+// notifications and Runs view show for it. Pure: no `vscode` import.
+import type { JobEvent } from '../../core/events';
+import { formatDuration, formatNumber, formatPercent } from './format';
+
+export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
+
+export interface JobState {
+  status: JobStatus;
+  phase?: string;
+  done?: number;
+  total?: number;
+  loss?: number;
+  etaS?: number;
+  /** Latest accuracy-like metric (fraction 0..1). */
+  accuracy?: number;
+  runDir?: string | null;
+  artifacts: { kind: string; path: string }[];
+  summary?: Record<string, unknown>;
+  error?: { message: string; hint: string };
+}
+
+export function initialJobState(status: JobStatus = 'running'): JobState {
+  return { status, artifacts: [] };
+}
+
+/** Folds one event into the state (returns a new object). */
+export function reduceJobEvent(state: JobState, e: JobEvent): JobState {
+  switch (e.event) {
+    case 'start':
+      return { ...state, status: 'running', runDir: e.run_dir ?? state.runDir };
+    case 'progress':
+      return {
+        ...state,
+        phase: e.phase,
+        done: e.done,
+        total: e.total,
+        loss: e.loss ?? state.loss,
+        etaS: e.eta_s,
+      };
+    case 'metric': {
+      if (isAccuracyName(e.name) && typeof e.value === 'number' && Number.isFinite(e.value)) {
+        return { ...state, accuracy: e.value > 1 ? e.value / 100 : e.value };
+      }
+      if (e.name === 'loss' && typeof e.value === 'number') return { ...state, loss: e.value };
+      return state;
+    }
+    case 'artifact':
+      return { ...state, artifacts: [...state.artifacts, { kind: e.kind, path: e.path }] };
+    case 'done':
+      return { ...state, summary: e.summary };
+    case 'error':
+      return { ...state, error: { message: e.message, hint: e.hint } };
+    default:
+      return state;
+  }
+}
+
+export function isAccuracyName(name: string): boolean {
+  return /(^|[_/.\s-])acc(uracy)?$/i.test(name) || /^acc(uracy)?([_/.\s-]|$)/i.test(name);
+}
+
+/** Final status once the process has exited. */
+export function finalStatus(state: JobState, exit: { exitCode: number | null; cancelled: boolean }): JobStatus {
+  if (exit.cancelled) return 'cancelled';
+  if (exit.exitCode === 0 && !state.error) return 'finished';
+  return 'failed';
+}
+
+export function percent(state: JobState): number | undefined {
+  if (state.done === undefined || !state.total || state.total <= 0) return undefined;
+  return Math.max(0, Math.min(100, Math.floor((state.done / state.total) * 100)));
+}
+
+const ICONS: Record<JobStatus, string> = {
+  queued: '$(clock)',
+  running: '$(sync~spin)',
+  finished: '$(check)',
+  failed: '$(error)',
+  cancelled: '$(circle-slash)',
+};
+
+/**
+ * Status bar text, e.g. "$(sync~spin) Fine-tune run-1: train 45% · loss 0.4213 · ETA 3m05s".
+ * Kept short: the tooltip carries the rest.
+ */
+export function statusBarText(title: string, s: JobState): string {
+  const parts: string[] = [];
+  if (s.status === 'running') {
+    const pct = percent(s);
+    if (s.phase) parts.push(pct !== undefined ? `${s.phase} ${pct}%` : s.phase);
+    else if (pct !== undefined) parts.push(`${pct}%`);
+    else parts.push('starting');
+    if (s.loss !== undefined) parts.push(`loss ${formatNumber(s.loss)}`);
+    if (s.accuracy !== undefined) parts.push(`acc ${formatPercent(s.accuracy)}`);
+    if (s.etaS !== undefined && Number.isFinite(s.etaS)) parts.push(`ETA ${formatDuration(s.etaS)}`);
+  } else {
+    parts.push(s.status);
+    if (s.status === 'finished' && s.accuracy !== undefined) parts.push(`acc ${formatPercent(s.accuracy)}`);
+  }
+  return `${ICONS[s.status]} ${title}: ${parts.join(' · ')}`;
+}
+
+/** Plain-text tooltip (several lines). */
+export function statusBarTooltip(title: string, s: JobState): string {
+  const lines = [`${title} (${s.status})`];
+  if (s.phase) lines.push(`Phase: ${s.phase}${s.total ? ` ${s.done ?? 0}/${s.total}` : ''}`);
+  if (s.loss !== undefined) lines.push(`Loss: ${formatNumber(s.loss)}`);
+  if (s.accuracy !== undefined) lines.push(`Accuracy: ${formatPercent(s.accuracy)}`);
+  if (s.etaS !== undefined) lines.push(`ETA: ${formatDuration(s.etaS)}`);
+  if (s.runDir) lines.push(`Folder: ${s.runDir}`);
+  if (s.error) lines.push(`Error: ${s.error.message}`);
+  lines.push('Click for Show Log / Cancel');
+  return lines.join('\n');
+}
+
+/** The notification shown when a job ends. Texts are stable (the end-to-end tests read them). */
+export function endMessage(title: string, s: JobState): string {
+  switch (s.status) {
+    case 'finished': {
+      const extra = summaryLine(s);
+      return `${title} finished${extra ? `: ${extra}` : '.'}`;
+    }
+    case 'cancelled':
+      return `${title} was cancelled.`;
+    case 'failed': {
+      const msg = s.error?.message ?? 'the process exited with an error';
+      const hint = s.error?.hint ? ` ${s.error.hint}` : '';
+      return `${title} failed: ${msg}.${hint}`.replace(/\.\.(\s|$)/, '.$1');
+    }
+    default:
+      return `${title}: ${s.status}`;
+  }
+}
+
+/** A one-line summary of a done event's summary object (known keys only). */
+export function summaryLine(s: JobState): string {
+  const sum = s.summary ?? {};
+  const bits: string[] = [];
+  const num = (k: string) => (typeof sum[k] === 'number' ? (sum[k] as number) : undefined);
+  const images = num('images') ?? num('num_images') ?? num('rows');
+  if (images !== undefined) bits.push(`${images} images`);
+  const acc = num('accuracy') ?? s.accuracy;
+  if (acc !== undefined) bits.push(`accuracy ${formatPercent(acc > 1 ? acc / 100 : acc)}`);
+  const steps = num('steps') ?? num('global_step');
+  if (steps !== undefined) bits.push(`${steps} steps`);
+  if (typeof sum.url === 'string') bits.push(sum.url);
+  else if (typeof sum.path === 'string') bits.push(sum.path);
+  else if (typeof sum.output === 'string') bits.push(sum.output);
+  return bits.join(', ');
+}

@@ -1,0 +1,95 @@
+// Command-argument building and input validation of the extension's quick-pick flows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  childEnv, countMessage, defaultRunName, evaluateArgs, exportOnnxArgs, generateArgs, isCountableImage, parseSplits, parseTrainLength,
+  pushArgs, trainArgs, validateDatasetId, validateInteger, validateLineWidths, validateRunName, validateToken, SPLIT_PRESETS,
+} from '../../src/extension/viewModels/commandArgs';
+
+test('split presets and custom split text', () => {
+  assert.deepEqual(SPLIT_PRESETS[0].splits, { train: 3000, validation: 300, test: 300 });
+  assert.deepEqual(parseSplits(' train=300, validation = 60,test=60 '), { train: 300, validation: 60, test: 60 });
+  assert.match(parseSplits('train=0') as string, /at least one/);
+  assert.match(parseSplits('train=3,train=4') as string, /twice/);
+  assert.match(parseSplits('train:3') as string, /not split=count/);
+  assert.equal(typeof parseSplits(''), 'string');
+});
+
+test('generate arguments', () => {
+  assert.deepEqual(
+    generateArgs({ folder: '/w/dataset', splits: { train: 300, validation: 60, test: 60 }, imageSize: 448, seed: 7 }),
+    ['generate', '--json', '--dataset-folder', '/w/dataset', '--image-size', '448', '--splits', 'train=300,validation=60,test=60', '--seed', '7'],
+  );
+  const adv = generateArgs({ folder: 'd', splits: { train: 3 }, imageSize: 224, workers: 2, lineWidths: '1.5-4', randomColors: true });
+  assert.deepEqual(adv.slice(8), ['--workers', '2', '--line-width', '1.5-4', '--random-colors']);
+});
+
+test('train arguments: steps or epochs, resume, interpreter', () => {
+  assert.deepEqual(parseTrainLength('200'), { maxSteps: 200 });
+  assert.deepEqual(parseTrainLength(' 200 steps'), { maxSteps: 200 });
+  assert.deepEqual(parseTrainLength('3 epochs'), { epochs: 3 });
+  assert.deepEqual(parseTrainLength('0.5e'), { epochs: 0.5 });
+  assert.equal(typeof parseTrainLength('many'), 'string');
+  assert.equal(typeof parseTrainLength('0'), 'string');
+  assert.deepEqual(
+    trainArgs({ model: 'tiny', dataset: '/w/dataset', outputDir: '/w/runs/t1', mode: 'lora', length: { maxSteps: 50 } }),
+    ['train', '--json', '--ckpt-id', 'tiny', '--dataset-folder', '/w/dataset', '--output-dir', '/w/runs/t1', '--mode', 'lora', '--max-steps', '50'],
+  );
+  assert.deepEqual(
+    trainArgs({ model: 'm', dataset: 'd', outputDir: 'o', length: { epochs: 2 }, resume: true, python: '/py' }).slice(8),
+    ['--epochs', '2', '--resume', '--python', '/py'],
+  );
+});
+
+test('run names', () => {
+  const at = new Date(2026, 10, 26, 18, 5);
+  assert.equal(defaultRunName('google/paligemma2-3b-pt-224', 'lora', at), '3b-pt-224-lora-20261126-1805');
+  assert.equal(defaultRunName('tiny', 'auto', at), 'tiny-20261126-1805');
+  assert.equal(validateRunName('run-1.a_b'), undefined);
+  assert.ok(validateRunName('../x'));
+  assert.ok(validateRunName('a b'));
+  assert.ok(validateRunName(''));
+});
+
+test('evaluate, push and export arguments', () => {
+  assert.deepEqual(evaluateArgs({ model: 'runs/a', dataset: 'ds', split: 'test' }), ['evaluate', '--json', '--model', 'runs/a', '--dataset-folder', 'ds', '--split', 'test']);
+  assert.deepEqual(pushArgs({ dataset: 'ds', datasetId: 'me/x', private: true }), ['push', '--json', 'ds', '--dataset-id', 'me/x', '--private']);
+  assert.deepEqual(pushArgs({ dataset: 'ds', datasetId: 'me/x', private: false }), ['push', '--json', 'ds', '--dataset-id', 'me/x']);
+  assert.deepEqual(exportOnnxArgs('runs/a'), ['export-onnx', '--json', '--model', 'runs/a']);
+});
+
+test('dataset id, token, number and line width validation', () => {
+  assert.equal(validateDatasetId('me/intersections-v1.2'), undefined);
+  for (const bad of ['', 'noslash', 'a/b/c', '/x', 'me/-x', 'me/x.', 'me/a--b', 'me/a..b', 'me/has space', `me/${'x'.repeat(97)}`]) {
+    assert.ok(validateDatasetId(bad), bad);
+  }
+  assert.equal(validateToken('hf_abcdefghijkl'), undefined);
+  assert.ok(validateToken(''));
+  assert.ok(validateToken('hf_ab cd efgh'));
+  assert.equal(validateInteger('8', 1, 64), undefined);
+  assert.ok(validateInteger('0', 1, 64));
+  assert.ok(validateInteger('1.5', 1, 64));
+  assert.equal(validateLineWidths('1.5-4'), undefined);
+  assert.equal(validateLineWidths('3'), undefined);
+  assert.ok(validateLineWidths('4-1'));
+  assert.ok(validateLineWidths('wide'));
+});
+
+test('child environment: Electron node mode, token only via HF_TOKEN, interpreter', () => {
+  const env = childEnv({ PATH: '/bin' }, { hfToken: 'hf_secret', pythonPath: ' /opt/py ' });
+  assert.equal(env.ELECTRON_RUN_AS_NODE, '1');
+  assert.equal(env.HF_TOKEN, 'hf_secret');
+  assert.equal(env.INTERSECTIONS_PYTHON, '/opt/py');
+  assert.equal(env.PATH, '/bin');
+  const plain = childEnv({}, {});
+  assert.equal('HF_TOKEN' in plain, false);
+  assert.equal('INTERSECTIONS_PYTHON' in plain, false);
+});
+
+test('count intersections: accepted files and message', () => {
+  for (const f of ['a.png', 'b.JPG', 'c.jpeg', 'd.webp']) assert.ok(isCountableImage(f), f);
+  for (const f of ['a.gif', 'b.png.txt', 'c']) assert.ok(!isCountableImage(f), f);
+  assert.equal(countMessage({ prediction: 2, backend: 'onnx', ms: 123.4 }, 'run-x'), '2 intersections (model run-x, ONNX, 123 ms)');
+  assert.equal(countMessage({ prediction: 1, backend: 'python', ms: 9 }, 'r'), '1 intersection (model r, Python, 9 ms)');
+  assert.equal(countMessage({ prediction: null, text: 'banana', backend: 'onnx', ms: 5 }, 'r'), 'No count (the model answered "banana") (model r, ONNX, 5 ms)');
+});
