@@ -292,6 +292,7 @@ def _write_configs(model, processor, info, folder: Path) -> None:
            "max_new_tokens": 8, "do_sample": False}
     (folder / "generation_config.json").write_text(json.dumps(gen, indent=2) + "\n")
     tok.save_pretrained(str(folder))
+    _portable_tokenizer(folder / "tokenizer.json")
     ip = processor.image_processor
     pre = {
         "image_processor_type": "SiglipImageProcessor",
@@ -305,6 +306,33 @@ def _write_configs(model, processor, info, folder: Path) -> None:
     (folder / "preprocessor_config.json").write_text(json.dumps(pre, indent=2) + "\n")
     (folder / "processor_config.json").write_text(json.dumps({"processor_class": "PaliGemmaProcessor",
                                                               "image_seq_length": int(processor.image_seq_length)}, indent=2) + "\n")
+
+
+def _portable_tokenizer(path: Path) -> None:
+    """Rewrites Split pre-tokenizers with a plain-string pattern as the equivalent regex.
+
+    transformers.js's tokenizer keeps the separator of a String-pattern Split with behavior
+    "Removed" (it becomes <unk>), while the Regex form behaves as in Python. The TS parity test
+    checks that both sides produce the same input ids.
+    """
+    import re
+
+    if not path.exists():
+        return
+    data = json.loads(path.read_text(encoding="utf-8"))
+
+    def fix(node):
+        if isinstance(node, dict):
+            if node.get("type") == "Split" and isinstance(node.get("pattern"), dict) and "String" in node["pattern"]:
+                node["pattern"] = {"Regex": re.escape(node["pattern"]["String"])}
+            for v in node.values():
+                fix(v)
+        elif isinstance(node, list):
+            for v in node:
+                fix(v)
+
+    fix(data.get("pre_tokenizer"))
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- parity

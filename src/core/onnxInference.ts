@@ -1,0 +1,217 @@
+// Counting intersections with an exported ONNX model, in this process, without Python.
+// The export folder (python/intersections_trainer/export_onnx.py) is what transformers.js loads
+// for PaliGemma: config.json, generation_config.json, preprocessor_config.json, tokenizer files,
+// onnx/{vision_encoder,embed_tokens,decoder_model_merged}[_q4|_fp16].onnx, plus our manifest
+// intersections_onnx.json (prompt, variants, parity report). Everything is read from disk:
+// remote models are disabled, so nothing here touches the network.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ANSWERS, AnswerKey, parseAnswer } from './answers';
+import { imageDimensions, sniffMime } from './datasetImage';
+import { UserError } from './events';
+
+export const MAX_IMAGE_SIDE = 4096;
+export const MAX_NEW_TOKENS = 8;
+export const ONNX_MANIFEST = 'intersections_onnx.json';
+export type OnnxVariant = 'fp32' | 'q4';
+
+export interface OnnxManifest {
+  prompt: string;
+  image_size: number;
+  image_seq_length: number;
+  variants: Record<string, Record<string, string>>;
+  default_variant: OnnxVariant;
+  parity?: Record<string, unknown>;
+}
+
+export interface OnnxCount {
+  prediction: number | null;
+  text: string;
+  scores?: Record<AnswerKey, number>;
+  inputIds: number[];
+  generatedIds: number[];
+  ms: number;
+}
+
+/** The export folder for a run folder, a model folder or an export folder; undefined when none exists. */
+export function findOnnxDir(modelPath: string): string | undefined {
+  const candidates = [modelPath, path.join(modelPath, 'onnx'), path.join(path.dirname(modelPath), 'onnx')];
+  for (const dir of candidates) {
+    if (existsSync(path.join(dir, ONNX_MANIFEST)) || (existsSync(path.join(dir, 'config.json')) && existsSync(path.join(dir, 'onnx')))) {
+      if (existsSync(path.join(dir, 'onnx', 'decoder_model_merged.onnx')) || existsSync(path.join(dir, 'onnx', 'decoder_model_merged_q4.onnx'))) return dir;
+    }
+  }
+  return undefined;
+}
+
+const REQUIRED_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'];
+
+function graphFiles(variant: OnnxVariant): string[] {
+  return variant === 'q4'
+    ? ['onnx/vision_encoder_q4.onnx', 'onnx/embed_tokens_fp16.onnx', 'onnx/decoder_model_merged_q4.onnx']
+    : ['onnx/vision_encoder.onnx', 'onnx/embed_tokens.onnx', 'onnx/decoder_model_merged.onnx'];
+}
+
+export function readManifest(dir: string): OnnxManifest {
+  const file = path.join(dir, ONNX_MANIFEST);
+  if (!existsSync(file)) {
+    throw new UserError(`${dir} is not an ONNX export (no ${ONNX_MANIFEST})`, 'create one with: intersections export-onnx --model <run>');
+  }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as OnnxManifest;
+  } catch (e) {
+    throw new UserError(`cannot read ${file}: ${(e as Error).message}`, 'export the model again: intersections export-onnx --model <run>');
+  }
+}
+
+/** Checks the folder before loading so that a missing file is one clear error, not a stack trace. */
+export function checkExportFolder(dir: string, variant: OnnxVariant): void {
+  const missing = [...REQUIRED_FILES, ...graphFiles(variant)].filter((f) => !existsSync(path.join(dir, f)));
+  if (missing.length) {
+    throw new UserError(`the ONNX export in ${dir} is incomplete: missing ${missing.join(', ')}`,
+      'export the model again: intersections export-onnx --model <run>');
+  }
+}
+
+/** Reads an image file, refusing non-images and huge images from the header, before decoding. */
+export async function readCheckedImage(imagePath: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    if (!statSync(imagePath).isFile()) throw new Error('not a file');
+    bytes = await readFile(imagePath);
+  } catch (e) {
+    throw new UserError(`cannot read image ${imagePath}: ${(e as Error).message}`, 'check the path');
+  }
+  if (sniffMime(bytes) === 'application/octet-stream') {
+    throw new UserError(`not an image: ${imagePath}`, 'pass a PNG, JPEG or WebP file');
+  }
+  const dims = imageDimensions(bytes);
+  if (!dims) throw new UserError(`not a readable image (truncated header): ${imagePath}`, 'pass a PNG, JPEG or WebP file');
+  if (dims.width > MAX_IMAGE_SIDE || dims.height > MAX_IMAGE_SIDE) {
+    throw new UserError(`image is ${dims.width}x${dims.height}, larger than the ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} limit: ${imagePath}`,
+      'resize it first; the model sees images at its own small resolution anyway');
+  }
+  return bytes;
+}
+
+type Transformers = typeof import('@huggingface/transformers');
+let tfPromise: Promise<Transformers> | undefined;
+
+async function transformers(): Promise<Transformers> {
+  tfPromise ??= import('@huggingface/transformers').then((tf) => {
+    tf.env.allowRemoteModels = false;
+    tf.env.allowLocalModels = true;
+    tf.env.useFSCache = false;
+    return tf;
+  });
+  return tfPromise;
+}
+
+/** A loaded export: load once, count many images. */
+export class OnnxPaliGemma {
+  private constructor(
+    readonly dir: string,
+    readonly variant: OnnxVariant,
+    readonly manifest: OnnxManifest,
+    private readonly tf: Transformers,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    private readonly processor: any,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    private readonly model: any,
+    private readonly answerIds: number[][],
+  ) {}
+
+  static async load(dir: string, variant?: OnnxVariant): Promise<OnnxPaliGemma> {
+    const abs = path.resolve(dir);
+    const manifest = readManifest(abs);
+    const v: OnnxVariant = variant ?? manifest.default_variant ?? 'fp32';
+    checkExportFolder(abs, v);
+    const tf = await transformers();
+    const dtype = v === 'q4'
+      ? { vision_encoder: 'q4', embed_tokens: 'fp16', decoder_model_merged: 'q4' }
+      : { vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' };
+    try {
+      const processor = await tf.AutoProcessor.from_pretrained(abs, { local_files_only: true });
+      const model = await tf.PaliGemmaForConditionalGeneration.from_pretrained(abs, {
+        local_files_only: true, device: 'cpu', dtype: dtype as never,
+      });
+      const answerIds = ANSWERS.map((a) => Array.from(processor.tokenizer.encode(a, { add_special_tokens: false }) as number[]));
+      return new OnnxPaliGemma(abs, v, manifest, tf, processor, model, answerIds);
+    } catch (e) {
+      throw new UserError(`cannot load the ONNX model in ${abs}: ${firstLine(e)}`,
+        'the export is damaged or from another version; export it again: intersections export-onnx --model <run>');
+    }
+  }
+
+  /** The tokens of the prompt for an image (for parity checks against PyTorch). */
+  async encode(imageBytes: Uint8Array): Promise<{ inputIds: number[]; pixelValues: Float32Array }> {
+    const inputs = await this.inputs(imageBytes);
+    return { inputIds: toNumbers(inputs.input_ids.data), pixelValues: inputs.pixel_values.data as Float32Array };
+  }
+
+  private async inputs(imageBytes: Uint8Array) {
+    let image;
+    try {
+      image = await this.tf.RawImage.fromBlob(new Blob([imageBytes as Uint8Array<ArrayBuffer>]));
+    } catch (e) {
+      throw new UserError(`cannot decode the image: ${firstLine(e)}`, 'pass a valid PNG, JPEG or WebP file');
+    }
+    return this.processor(image.rgb(), '<image>' + this.manifest.prompt);
+  }
+
+  /** Greedy answer, parsed count and the log-likelihood of each answer "0", "1", "2". */
+  async count(imageBytes: Uint8Array, maxNewTokens = MAX_NEW_TOKENS): Promise<OnnxCount> {
+    const t0 = performance.now();
+    const inputs = await this.inputs(imageBytes);
+    const recorder = firstStepRecorder(this.tf);
+    const list = new this.tf.LogitsProcessorList();
+    list.push(recorder.processor);
+    const out = await this.model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, logits_processor: list });
+    const inputIds = toNumbers(inputs.input_ids.data);
+    const all = toNumbers(out.data);
+    const generatedIds = all.slice(inputIds.length);
+    const text = (this.processor.tokenizer.decode(generatedIds, { skip_special_tokens: true }) as string).trim();
+    const scores = recorder.first ? this.scores(recorder.first) : undefined;
+    return { prediction: parseAnswer(text), text, scores, inputIds, generatedIds, ms: performance.now() - t0 };
+  }
+
+  /** First-step log-probabilities of the answers (all answers are single tokens in PaliGemma's vocabulary). */
+  private scores(logits: Float32Array): Record<AnswerKey, number> | undefined {
+    if (this.answerIds.some((ids) => ids.length !== 1)) return undefined;
+    let max = -Infinity;
+    for (const v of logits) if (v > max) max = v;
+    let sum = 0;
+    for (const v of logits) sum += Math.exp(v - max);
+    const logZ = max + Math.log(sum);
+    const out = {} as Record<AnswerKey, number>;
+    ANSWERS.forEach((a, i) => { out[a] = Math.round((logits[this.answerIds[i][0]] - logZ) * 1e6) / 1e6; });
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.model?.dispose?.();
+  }
+}
+
+/** A logits processor that only records the raw logits of the first generated step. */
+function firstStepRecorder(tf: Transformers) {
+  const state: { first?: Float32Array; processor: InstanceType<Transformers['LogitsProcessor']> } = {} as never;
+  class Recorder extends tf.LogitsProcessor {
+    override _call(_ids: bigint[][], logits: import('@huggingface/transformers').Tensor) {
+      const data = logits.data as Float32Array;
+      if (!state.first) state.first = Float32Array.from(data.subarray(0, logits.dims.at(-1)));
+      return logits;
+    }
+  }
+  state.processor = new Recorder();
+  return state;
+}
+
+function toNumbers(data: ArrayLike<bigint | number>): number[] {
+  return Array.from(data, (v) => Number(v));
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
