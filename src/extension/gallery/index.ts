@@ -1,0 +1,56 @@
+// Registers the prediction gallery: the intersections.showPredictions command and the panel
+// serializer that restores open galleries after a window reload.
+import * as vscode from 'vscode';
+import { GALLERY_VIEW_TYPE, validateViewState } from '../../core/galleryProtocol';
+import { GalleryPanel, pickRun, toPath, type GalleryDeps } from './panel';
+import { isRunWithPredictions } from './runFiles';
+import { GallerySession } from './session';
+
+export { findPredictionRuns } from './panel';
+
+/**
+ * `intersections.showPredictions [run] [runB]`: run and runB are Uris or paths of run folders
+ * (runB = a second run to compare with). Without a run it asks with a quick pick.
+ */
+export function registerGallery(context: vscode.ExtensionContext, deps: GalleryDeps): vscode.Disposable[] {
+  const showPredictions = vscode.commands.registerCommand('intersections.showPredictions', async (runArg?: unknown, compareArg?: unknown) => {
+    // The Explorer passes (clicked, selected[]) to context-menu commands: take the selection's second item as run B.
+    let second = compareArg;
+    if (Array.isArray(compareArg)) second = compareArg.length > 1 ? compareArg.find((u) => toPath(u) !== toPath(runArg)) : undefined;
+    const runs: string[] = [];
+    const first = toPath(runArg) ?? await pickRun('Show predictions of run');
+    if (!first) return;
+    runs.push(first);
+    const b = toPath(second);
+    if (b) runs.push(b);
+    for (const r of runs) {
+      if (!(await isRunWithPredictions(r))) {
+        void vscode.window.showErrorMessage(`No predictions in ${r}: a run folder holds predictions-<split>.jsonl after an evaluation.`, 'Evaluate…')
+          .then((c) => { if (c) void vscode.commands.executeCommand('intersections.evaluate'); });
+        return;
+      }
+    }
+    GalleryPanel.show(context.extensionUri, runs, deps);
+  });
+
+  const serializer = vscode.window.registerWebviewPanelSerializer(GALLERY_VIEW_TYPE, {
+    async deserializeWebviewPanel(panel: vscode.WebviewPanel, raw: unknown) {
+      // The state was written by the webview: re-validate it, and only reopen existing runs.
+      const state = validateViewState(raw);
+      const runs: string[] = [];
+      for (const r of state.runs) if (await isRunWithPredictions(r)) runs.push(r);
+      if (!runs.length) {
+        panel.webview.html = '<!DOCTYPE html><html><body><p>The run of this gallery no longer has predictions. Close this tab and run “Intersections: Show Predictions”.</p></body></html>';
+        deps.log.warn('gallery: could not restore a panel: its run folder has no predictions any more');
+        return;
+      }
+      const session = new GallerySession({
+        runs, split: state.split, datasetFolder: state.datasetFolder,
+        workspaceRoots: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      });
+      new GalleryPanel(panel, context.extensionUri, session, deps);
+    },
+  });
+
+  return [showPredictions, serializer];
+}
