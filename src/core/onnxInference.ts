@@ -136,7 +136,7 @@ export class OnnxPaliGemma {
       const model = await tf.PaliGemmaForConditionalGeneration.from_pretrained(abs, {
         local_files_only: true, device: 'cpu', dtype: dtype as never,
       });
-      const answerIds = ANSWERS.map((a) => Array.from(processor.tokenizer.encode(a, { add_special_tokens: false }) as number[]));
+      const answerIds = ANSWERS.map((a) => Array.from(processor.tokenizer!.encode(a, { add_special_tokens: false }) as number[]));
       return new OnnxPaliGemma(abs, v, manifest, tf, processor, model, answerIds);
     } catch (e) {
       throw new UserError(`cannot load the ONNX model in ${abs}: ${firstLine(e)}`,

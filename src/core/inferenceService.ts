@@ -1,0 +1,148 @@
+// Counting intersections for the editor and the CLI: ONNX in a worker thread (no Python needed)
+// or the trainer's Python environment, chosen per request.
+//
+//   const svc = createInferenceService();
+//   const r = await svc.count('/path/img.png', 'runs/exp1', { backend: 'auto' });
+//   // r = { prediction: 2, text: '2', scores: {'0': -5.1, '1': -3.2, '2': -0.1}, backend: 'onnx', ms: 41 }
+//   svc.dispose();
+//
+// backend 'auto': ONNX when an export exists (<run>/onnx, <model>/../onnx, or the folder itself),
+// else Python (`python -m intersections_trainer predict --json`).
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { AnswerKey } from './answers';
+import { UserError } from './events';
+import { findOnnxDir, OnnxVariant } from './onnxInference';
+import type { WorkerReply, WorkerRequest } from './inferenceWorker';
+import { startProcessJob } from './processJob';
+
+export type Backend = 'auto' | 'onnx' | 'python';
+
+export interface CountOptions { backend?: Backend; variant?: OnnxVariant; python?: string }
+export interface CountResult {
+  prediction: number | null;
+  text: string;
+  scores?: Record<AnswerKey, number>;
+  backend: 'onnx' | 'python';
+  ms: number;
+}
+export interface InferenceService {
+  count(imagePath: string, modelDir: string, options?: CountOptions): Promise<CountResult>;
+  dispose(): void;
+}
+
+/** dist/inference-worker.js next to this bundle, or in the repository's dist/ when running from source. */
+export function defaultWorkerPath(): string {
+  const candidates = [path.join(__dirname, 'inference-worker.js'), path.join(__dirname, '..', '..', 'dist', 'inference-worker.js')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new UserError('the inference worker is missing (dist/inference-worker.js)', 'build the extension: npm run build');
+  return found;
+}
+
+export function createInferenceService(options: { workerPath?: string } = {}): InferenceService {
+  let worker: Worker | undefined;
+  let nextId = 1;
+  const pending = new Map<number, { resolve(r: WorkerReply): void; reject(e: Error): void }>();
+
+  const getWorker = (): Worker => {
+    if (worker) return worker;
+    const w = new Worker(options.workerPath ?? defaultWorkerPath());
+    w.on('message', (reply: WorkerReply) => {
+      const p = pending.get(reply.id);
+      pending.delete(reply.id);
+      if (pending.size === 0) w.unref(); // an idle worker does not keep the process alive
+      p?.resolve(reply);
+    });
+    const fail = (err: Error) => {
+      if (worker === w) worker = undefined; // the next request starts a fresh worker
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new Error(`the inference worker stopped (exit code ${code})`)));
+    w.unref();
+    worker = w;
+    return w;
+  };
+
+  const viaWorker = (req: Omit<WorkerRequest, 'id'>): Promise<WorkerReply> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      const w = getWorker();
+      w.ref();
+      w.postMessage({ ...req, id });
+    });
+
+  return {
+    async count(imagePath, modelDir, opts = {}) {
+      const backend = opts.backend ?? 'auto';
+      const onnxDir = backend === 'python' ? undefined : findOnnxDir(modelDir);
+      if (backend === 'onnx' && !onnxDir) {
+        throw new UserError(`no ONNX export found for ${modelDir}`, `export it first: intersections export-onnx --model ${modelDir}`);
+      }
+      if (onnxDir) {
+        const t0 = performance.now();
+        const reply = await viaWorker({ type: 'count', imagePath: path.resolve(imagePath), onnxDir, variant: opts.variant });
+        if (!reply.ok) throw new UserError(reply.error.message, reply.error.hint);
+        const r = reply.result;
+        return { prediction: r.prediction, text: r.text, scores: r.scores, backend: 'onnx', ms: performance.now() - t0 };
+      }
+      const t0 = performance.now();
+      const [r] = await countWithPython([imagePath], modelDir, { python: opts.python });
+      if (r.error) throw new UserError(r.error, r.hint ?? '');
+      return { prediction: r.prediction, text: r.text, scores: r.scores, backend: 'python', ms: performance.now() - t0 };
+    },
+    dispose() {
+      const w = worker;
+      worker = undefined;
+      for (const p of pending.values()) p.reject(new Error('the inference service was disposed'));
+      pending.clear();
+      void w?.terminate();
+    },
+  };
+}
+
+export interface PythonCount {
+  image: string;
+  prediction: number | null;
+  text: string;
+  scores?: Record<AnswerKey, number>;
+  input_ids?: number[];
+  ms?: number;
+  error?: string;
+  hint?: string;
+}
+
+/** The trainer's interpreter: --python > INTERSECTIONS_PYTHON > python3, with python/ on PYTHONPATH. */
+export function pythonForTrainer(explicit?: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  // TODO(integration): delegate to the trainer's src/core/python.ts (managed venv) once it lands.
+  const command = explicit || process.env.INTERSECTIONS_PYTHON || 'python3';
+  const pkgRoot = [path.join(__dirname, '..', 'python'), path.join(__dirname, '..', '..', 'python')]
+    .find((p) => existsSync(path.join(p, 'intersections_trainer')));
+  const env = { ...process.env };
+  if (pkgRoot) env.PYTHONPATH = [pkgRoot, env.PYTHONPATH].filter(Boolean).join(path.delimiter);
+  return { command, args: [], env };
+}
+
+/** Runs `python -m intersections_trainer predict --json` on images; the per-image results of its done event. */
+export async function countWithPython(images: string[], modelDir: string, opts: { python?: string; onLog?(line: string): void } = {}): Promise<PythonCount[]> {
+  const py = pythonForTrainer(opts.python);
+  let summary: Record<string, unknown> | undefined;
+  const logs: string[] = [];
+  const job = startProcessJob({
+    command: py.command,
+    args: [...py.args, '-m', 'intersections_trainer.predict', '--json', '--model', modelDir, ...images.map((i) => path.resolve(i))],
+    env: py.env,
+    onEvent: (e) => { if (e.event === 'done') summary = e.summary; },
+    onLog: (l) => { logs.push(l); opts.onLog?.(l); },
+  });
+  const res = await job.result;
+  if (res.error && !summary) throw new UserError(res.error.message, res.error.hint);
+  if (!summary) {
+    throw new UserError(`the Python predictor failed (exit code ${res.exitCode}): ${logs.slice(-3).join(' | ') || 'no output'}`,
+      'check the Python environment: intersections doctor (or pass --python / set INTERSECTIONS_PYTHON)');
+  }
+  return (summary.results as PythonCount[]) ?? [];
+}
