@@ -126,7 +126,8 @@ export async function pushDataset(options: PushOptions): Promise<PushResult> {
 
   let createdRepo = false;
   try {
-    await createRepo({ ...credentials, hubUrl, repo, private: Boolean(options.private) });
+    // Without --private the namespace's default visibility applies.
+    await createRepo({ ...credentials, hubUrl, repo, ...(options.private ? { visibility: 'private' as const } : {}) });
     createdRepo = true;
     log(`created dataset repo ${options.datasetId}${options.private ? ' (private)' : ''}`);
   } catch (err) {

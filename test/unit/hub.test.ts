@@ -182,6 +182,8 @@ describe('intersections push (CLI)', () => {
       assert.ok(events.some((e) => e.event === 'progress' && e.phase === 'upload'));
       assert.ok(!out.includes(TOKEN) && !err.includes(TOKEN));
       assert.equal(hub.commits.length, 1);
+      // Without --private the namespace default applies: no visibility is sent.
+      assert.deepEqual(hub.created, [{ name: 'cli-test', organization: 'alice', type: 'dataset' }]);
     });
   });
 
