@@ -466,6 +466,8 @@ export async function readImage(folder: string, split: string, id: string): Prom
   return { bytes, mime: sniffMime(bytes) };
 }
 
+const ITERATE_BATCH = 256;
+
 /** Every row of a split with its image bytes, one Parquet row group (or one image file) in memory at a time. */
 export async function* iterateRows(folder: string, split: string): AsyncGenerator<DatasetRow> {
   const { root, layout, files } = await findSplit(folder, split);
@@ -484,14 +486,22 @@ export async function* iterateRows(folder: string, split: string): AsyncGenerato
     let groupStart = 0;
     for (const group of shard.metadata.row_groups) {
       const groupRows = Number(group.num_rows);
-      const rows = await withShard(root, shard.file, (f) => readRows(f, wanted, groupStart, groupStart + groupRows, shard.metadata));
-      for (const [k, row] of rows.entries()) {
-        const index = shard.start + groupStart + k;
-        const bytes = imageBytesOf(row.image) ?? new Uint8Array(0);
-        const out: DatasetRow = { id: ids[index], split, index, label: toLabel(row.label), ...extrasOf(row, s.extras), image: { bytes, mime: sniffMime(bytes) } };
-        if (Array.isArray(row.line_a)) out.lineA = row.line_a as number[][];
-        if (Array.isArray(row.line_b)) out.lineB = row.line_b as number[][];
-        yield out;
+      // Whole row groups, or slices of ITERATE_BATCH rows when the image column has an offset
+      // index (then only the pages of the slice are read): memory stays bounded even when a
+      // writer put 100k images in one row group.
+      const imageChunk = group.columns.find((c) => c.meta_data?.path_in_schema[0] === 'image');
+      const batch = imageChunk?.offset_index_offset !== undefined ? ITERATE_BATCH : groupRows;
+      for (let from = groupStart; from < groupStart + groupRows; from += batch) {
+        const to = Math.min(groupStart + groupRows, from + batch);
+        const rows = await withShard(root, shard.file, (f) => readRows(f, wanted, from, to, shard.metadata));
+        for (const [k, row] of rows.entries()) {
+          const index = shard.start + from + k;
+          const bytes = imageBytesOf(row.image) ?? new Uint8Array(0);
+          const out: DatasetRow = { id: ids[index], split, index, label: toLabel(row.label), ...extrasOf(row, s.extras), image: { bytes, mime: sniffMime(bytes) } };
+          if (Array.isArray(row.line_a)) out.lineA = row.line_a as number[][];
+          if (Array.isArray(row.line_b)) out.lineB = row.line_b as number[][];
+          yield out;
+        }
       }
       groupStart += groupRows;
     }
