@@ -243,7 +243,11 @@ function extrasOf(row: Row, extras: string[]): Partial<RowSummary> {
 async function readIndices(root: string, s: ParquetSplit, indices: number[], columns: string[], metadataFor: (shard: Shard) => FileMetaData): Promise<Map<number, Row>> {
   const out = new Map<number, Row>();
   const byShard = new Map<Shard, number[]>();
-  for (const i of indices) { const sh = shardOf(s, i); byShard.set(sh, [...(byShard.get(sh) ?? []), i]); }
+  for (const i of indices) {
+    const sh = shardOf(s, i);
+    const list = byShard.get(sh);
+    if (list) list.push(i); else byShard.set(sh, [i]);
+  }
   for (const [shard, list] of byShard) {
     const first = list[0] - shard.start;
     const last = list[list.length - 1] - shard.start;
