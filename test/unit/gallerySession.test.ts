@@ -56,7 +56,7 @@ const ui = (log: string[] = []) => ({ pickDataset: async () => false, pickCompar
 async function call<T>(s: GallerySession, method: string, params: unknown, reqId = 1): Promise<T> {
   const reply = await s.handle({ kind: 'request', reqId, method, params }, ui());
   assert.ok(reply && reply.ok, `reply to ${method}: ${JSON.stringify(reply)?.slice(0, 200)}`);
-  return (reply as { result: T }).result;
+  return (reply as unknown as { result: T }).result;
 }
 
 test('runFiles: splits, metrics, dataset candidates resolved relative to where the CLI ran', async () => {
