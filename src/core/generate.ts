@@ -1,0 +1,322 @@
+// The dataset generator: validates options, renders rows in worker threads (index ranges,
+// output ordered by index), writes Parquet shards (and optionally the image-folder layout)
+// into a temp folder, and commits the new splits atomically. Reports job events to a sink.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EventSink, UserError, makeEvent } from './events';
+import type { GeometryOptions } from './geometry';
+import { renderRange, WORKER_ROLE, type RenderJob, type RenderedRow, type WorkerReply } from './generateWorker';
+import type { PngEncoder } from './render';
+import {
+  DatasetTransaction, SPLIT_NAMES, planShards, splitExists, writeParquetShard,
+  type DatasetInfo, type SplitInfo, type SplitName,
+} from './datasetWrite';
+import { version as packageVersion } from '../../package.json';
+
+export const GENERATOR_NAME = 'intersection-studio generate';
+export const GENERATOR_VERSION: string = packageVersion;
+export const MIN_IMAGE_SIZE = 64;
+export const MAX_IMAGE_SIZE = 4096;
+/** matplotlib's default line width, in points (1/72 inch). */
+export const MATPLOTLIB_LINE_WIDTH_PT = 1.5;
+
+export interface GenerateOptions {
+  datasetFolder: string;
+  /** Images PER LABEL for each split (as --num-images in the original script). */
+  splits: Partial<Record<SplitName, number>>;
+  imageSizes: number[];
+  dpi: number;
+  /** Line widths in pixels; empty = matplotlib's 1.5 pt at `dpi`. */
+  lineWidths: number[];
+  /** Fixed colours, or null for random distinct colours per image. */
+  colors: [string, string] | null;
+  xJitter: number;
+  seed: number;
+  /** Worker threads; 0 renders on the calling thread. */
+  workers: number;
+  format: 'parquet' | 'imagefolder';
+  overwrite: boolean;
+  /** PNG encoder: 'own' (fast) or 'canvas' (Skia's encoder); for benchmarks. */
+  encoder?: PngEncoder;
+  /** Upper bound on rows per Parquet shard (tests use small values). */
+  maxShardRows?: number;
+}
+
+export const DEFAULT_COLORS: [string, string] = ['#ff0000', '#0000ff'];
+
+export function defaultGenerateOptions(): GenerateOptions {
+  return {
+    datasetFolder: 'dataset', splits: { train: 100 }, imageSizes: [224], dpi: 100, lineWidths: [], colors: DEFAULT_COLORS,
+    xJitter: 0, seed: 0, workers: Math.max(1, os.availableParallelism?.() ?? os.cpus().length), format: 'parquet', overwrite: false,
+  };
+}
+
+export function lineWidthForDpi(dpi: number): number {
+  return (MATPLOTLIB_LINE_WIDTH_PT * dpi) / 72;
+}
+
+/** Parses `train=3000,validation=300,test=300` (images per label). */
+export function parseSplitsSpec(spec: string): Partial<Record<SplitName, number>> {
+  const out: Partial<Record<SplitName, number>> = {};
+  const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new UserError(`--splits is empty`, 'Write it like --splits train=3000,validation=300,test=300 (images per label).');
+  for (const part of parts) {
+    const m = /^([A-Za-z_]+)\s*=\s*(-?\d+)$/.exec(part);
+    if (!m) throw new UserError(`--splits: cannot read '${part}'`, 'Write it like --splits train=3000,validation=300,test=300 (images per label).');
+    const name = m[1] as SplitName;
+    if (!SPLIT_NAMES.includes(name)) throw new UserError(`unknown split '${m[1]}'`, `Splits are ${SPLIT_NAMES.join(', ')}.`);
+    if (out[name] !== undefined) throw new UserError(`split '${name}' is given twice in --splits`);
+    out[name] = Number(m[2]);
+  }
+  return out;
+}
+
+const HEX = /^#[0-9a-fA-F]{6}$/;
+
+/** Throws a UserError (exit 2) for the first problem; nothing has been written yet. */
+export function validateGenerateOptions(o: GenerateOptions): void {
+  const names = Object.keys(o.splits);
+  if (names.length === 0) throw new UserError('no split to generate', 'Use --dataset-split train --num-images 100, or --splits train=3000,validation=300.');
+  for (const name of names) {
+    if (!SPLIT_NAMES.includes(name as SplitName)) throw new UserError(`unknown split '${name}'`, `Splits are ${SPLIT_NAMES.join(', ')}.`);
+    const n = o.splits[name as SplitName]!;
+    if (!Number.isInteger(n) || n <= 0) throw new UserError(`the number of images for split '${name}' must be a positive integer (got ${n})`, 'It counts images per label: --num-images 100 gives 300 images.');
+    if (n > 10_000_000) throw new UserError(`the number of images for split '${name}' is too large (${n})`, 'At most 10,000,000 images per label.');
+  }
+  if (o.imageSizes.length === 0) throw new UserError('no image size given', `Use --image-size 224 (from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE}).`);
+  for (const s of o.imageSizes) {
+    if (!Number.isInteger(s) || s < MIN_IMAGE_SIZE || s > MAX_IMAGE_SIZE) throw new UserError(`image size must be an integer from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE} pixels (got ${s})`, 'BlindTest used 224/448/896 (--dpi 100) and 384/768/1152 (--dpi 300).');
+  }
+  if (!Number.isFinite(o.dpi) || o.dpi <= 0 || o.dpi > 2000) throw new UserError(`--dpi must be a positive number up to 2000 (got ${o.dpi})`);
+  for (const w of effectiveLineWidths(o)) {
+    if (!Number.isFinite(w) || w <= 0) throw new UserError(`line width must be a positive number of pixels (got ${w})`);
+    for (const s of o.imageSizes) {
+      if (w > s / 16) throw new UserError(`line width ${round3(w)} px is too thick for ${s} px images (at most ${round3(s / 16)} px)`, 'Use a thinner --line-width or a lower --dpi.');
+    }
+  }
+  if (o.colors) {
+    for (const c of o.colors) if (!HEX.test(c)) throw new UserError(`colour '${c}' is not #rrggbb`, 'For example --colors "#ff0000,#0000ff", or --random-colors.');
+    if (o.colors[0].toLowerCase() === o.colors[1].toLowerCase()) throw new UserError('the two line colours must differ');
+    if (o.colors.some((c) => c.toLowerCase() === '#ffffff')) throw new UserError('a line colour cannot be white (the background)');
+  }
+  if (!Number.isFinite(o.xJitter) || o.xJitter < 0 || o.xJitter > 0.25) throw new UserError(`--x-jitter must be from 0 to 0.25 of the width (got ${o.xJitter})`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 53) throw new UserError(`--seed must be a non-negative integer (got ${o.seed})`);
+  if (!Number.isInteger(o.workers) || o.workers < 0 || o.workers > 256) throw new UserError(`--workers must be an integer from 1 to 256 (got ${o.workers})`);
+  if (o.format !== 'parquet' && o.format !== 'imagefolder') throw new UserError(`unknown --format '${o.format}'`, 'Use parquet or imagefolder.');
+  checkWritable(o.datasetFolder);
+  if (!o.overwrite) {
+    for (const name of names) {
+      if (splitExists(o.datasetFolder, name)) {
+        throw new UserError(`split '${name}' already exists in ${o.datasetFolder}`, 'Pass --overwrite to replace it, or choose another --dataset-folder.');
+      }
+    }
+  }
+}
+
+function round3(v: number): number { return Math.round(v * 1000) / 1000; }
+
+/** The dataset folder must be a directory we can write, or creatable in one. */
+function checkWritable(folder: string): void {
+  let p = path.resolve(folder);
+  for (;;) {
+    let st: fs.Stats | undefined;
+    try { st = fs.statSync(p); } catch { /* does not exist: look at the parent */ }
+    if (st) {
+      if (!st.isDirectory()) throw new UserError(`cannot write the dataset to ${folder}: ${p} is not a folder`);
+      try { fs.accessSync(p, fs.constants.W_OK | fs.constants.X_OK); } catch {
+        throw new UserError(`cannot write the dataset to ${folder}: ${p} is not writable`, 'Choose a --dataset-folder you can write to.');
+      }
+      return;
+    }
+    const parent = path.dirname(p);
+    if (parent === p) throw new UserError(`cannot write the dataset to ${folder}`);
+    p = parent;
+  }
+}
+
+export function effectiveLineWidths(o: GenerateOptions): number[] {
+  return o.lineWidths.length ? o.lineWidths : [lineWidthForDpi(o.dpi)];
+}
+
+export function geometryOptions(o: GenerateOptions): GeometryOptions {
+  return { imageSizes: o.imageSizes, lineWidths: effectiveLineWidths(o), xJitter: o.xJitter, colors: o.colors };
+}
+
+/** Everything that determines the rows: stored in intersections.json and the card. */
+export function parametersOf(o: GenerateOptions): Record<string, unknown> {
+  return {
+    image_sizes: o.imageSizes, dpi: o.dpi, line_widths: effectiveLineWidths(o).map(round3),
+    line_widths_from_dpi: o.lineWidths.length === 0, colors: o.colors ?? 'random', x_jitter: o.xJitter,
+    format: o.format, num_images_per_label: o.splits,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Worker pool: hands out chunks of row indices, results come back keyed by index.
+
+const CHUNK = 32;
+
+function workerScript(): string {
+  // In the bundle, the worker sits next to this file; from sources (tests), use the built one.
+  const candidates = [path.join(__dirname, 'generate-worker.js'), path.resolve(__dirname, '..', '..', 'dist', 'generate-worker.js')];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`generate-worker.js not found (looked in ${candidates.join(', ')}); run npm run build`);
+  return found;
+}
+
+interface Pool {
+  run(job: RenderJob): Promise<RenderedRow[]>;
+  close(): Promise<void>;
+}
+
+function makePool(size: number): Pool {
+  if (size === 0) {
+    return { run: async (job) => renderRange(job), close: async () => {} };
+  }
+  const script = workerScript();
+  const idle: Worker[] = [];
+  const waiting: Array<(w: Worker) => void> = [];
+  const all: Worker[] = [];
+  let failure: Error | undefined;
+  for (let i = 0; i < size; i++) {
+    const w = new Worker(script, { workerData: { role: WORKER_ROLE } });
+    w.on('error', (err) => { failure = err; });
+    all.push(w);
+    idle.push(w);
+  }
+  const acquire = () => new Promise<Worker>((resolve) => {
+    const w = idle.pop();
+    if (w) resolve(w); else waiting.push(resolve);
+  });
+  const release = (w: Worker) => {
+    const next = waiting.shift();
+    if (next) next(w); else idle.push(w);
+  };
+  return {
+    async run(job) {
+      const w = await acquire();
+      if (failure) throw failure;
+      return new Promise<RenderedRow[]>((resolve, reject) => {
+        const onMessage = (msg: WorkerReply) => { cleanup(); release(w); msg.type === 'rows' ? resolve(msg.rows) : reject(new Error(msg.message)); };
+        const onError = (err: Error) => { cleanup(); reject(err); };
+        const onExit = (code: number) => { cleanup(); reject(new Error(`generate worker exited (code ${code})`)); };
+        const cleanup = () => { w.off('message', onMessage); w.off('error', onError); w.off('exit', onExit); };
+        w.on('message', onMessage); w.on('error', onError); w.on('exit', onExit);
+        w.postMessage(job);
+      });
+    },
+    async close() { await Promise.all(all.map((w) => w.terminate())); },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+
+export class CancelledError extends UserError {
+  constructor(exitCode = 130) { super('generation cancelled; the dataset folder is as it was', '', exitCode); this.name = 'CancelledError'; }
+}
+
+export interface GenerateSummary {
+  dataset_folder: string;
+  splits: Record<string, { rows: number; label_counts: Record<string, number>; shards: number }>;
+  images: number;
+  seconds: number;
+  images_per_s: number;
+  workers: number;
+  format: string;
+  info: DatasetInfo;
+}
+
+/**
+ * Generates the requested splits into `options.datasetFolder`. Resolves with a summary after
+ * the atomic commit; rejects with a UserError on bad input (nothing written) and with a
+ * CancelledError when `signal` aborts (temp files removed, previous state intact).
+ */
+export async function generateDataset(options: GenerateOptions, sink: EventSink, signal?: AbortSignal): Promise<GenerateSummary> {
+  validateGenerateOptions(options);
+  const started = performance.now();
+  const root = options.datasetFolder;
+  const geometry = geometryOptions(options);
+  const encoder = options.encoder ?? 'own';
+  const splits = SPLIT_NAMES.filter((s) => options.splits[s] !== undefined);
+  const total = splits.reduce((n, s) => n + 3 * options.splits[s]!, 0);
+  const parameters = parametersOf(options);
+  sink.emit(makeEvent('start', { job: 'generate', run_dir: path.resolve(root), config: { dataset_folder: path.resolve(root), seed: options.seed, workers: options.workers, ...parameters } }));
+  if (signal?.aborted) throw new CancelledError();
+
+  const tx = new DatasetTransaction(root);
+  const pool = makePool(options.workers);
+  let cancelled = false;
+  const onAbort = () => { cancelled = true; void pool.close(); };
+  signal?.addEventListener('abort', onAbort);
+  const createdBy = `${GENERATOR_NAME} ${GENERATOR_VERSION}`;
+  let done = 0;
+  let lastProgress = 0;
+  const progress = (force = false) => {
+    const now = performance.now();
+    if (!force && now - lastProgress < 250) return;
+    lastProgress = now;
+    const secs = (now - started) / 1000;
+    const rate = secs > 0 ? done / secs : 0;
+    sink.emit(makeEvent('progress', { phase: 'render', done, total, samples_per_s: Math.round(rate * 10) / 10, ...(rate > 0 ? { eta_s: Math.round((total - done) / rate) } : {}) }));
+  };
+
+  try {
+    progress(true);
+    const newSplits: Record<string, SplitInfo> = {};
+    const summarySplits: GenerateSummary['splits'] = {};
+    for (const split of splits) {
+      const perLabel = options.splits[split]!;
+      const numRows = 3 * perLabel;
+      const { rowsPerShard, numShards } = planShards(numRows, options.imageSizes, options.maxShardRows);
+      const labelCounts: Record<string, number> = { '0': 0, '1': 0, '2': 0 };
+      const files: string[] = [];
+      let bytes = 0;
+      if (options.format === 'imagefolder') for (const l of ['0', '1', '2']) fs.mkdirSync(path.join(tx.tempDir, split, l), { recursive: true });
+
+      for (let shard = 0; shard < numShards; shard++) {
+        const first = shard * rowsPerShard;
+        const last = Math.min(numRows, first + rowsPerShard);
+        const jobs: Promise<RenderedRow[]>[] = [];
+        for (let start = first; start < last; start += CHUNK) {
+          const job: RenderJob = { seed: options.seed, split, geometry, encoder, start, end: Math.min(last, start + CHUNK) };
+          jobs.push(pool.run(job).then((rows) => {
+            if (cancelled) return rows;
+            done += rows.length;
+            if (options.format === 'imagefolder') for (const r of rows) fs.writeFileSync(tx.imagePath(r.path), r.png);
+            progress();
+            return rows;
+          }));
+        }
+        const rows = (await Promise.all(jobs)).flat();
+        if (cancelled) throw new CancelledError();
+        for (const r of rows) { labelCounts[String(r.label)]++; bytes += r.png.length; }
+        writeParquetShard(tx.shardPath(split, shard, numShards), rows, createdBy);
+        files.push(`data/${path.basename(tx.shardPath(split, shard, numShards))}`);
+      }
+      newSplits[split] = {
+        num_rows: numRows, num_images_per_label: perLabel, label_counts: labelCounts, num_bytes: bytes, files,
+        imagefolder: options.format === 'imagefolder', seed: options.seed, parameters, generated_at: new Date().toISOString(),
+      };
+      summarySplits[split] = { rows: numRows, label_counts: labelCounts, shards: numShards };
+    }
+    progress(true);
+    if (cancelled || signal?.aborted) throw new CancelledError();
+    const info = tx.commit(newSplits, { seed: options.seed, parameters }, { name: GENERATOR_NAME, version: GENERATOR_VERSION });
+    sink.emit(makeEvent('artifact', { kind: 'dataset', path: path.resolve(root) }));
+    const seconds = (performance.now() - started) / 1000;
+    const summary: GenerateSummary = {
+      dataset_folder: path.resolve(root), splits: summarySplits, images: total, seconds: Math.round(seconds * 1000) / 1000,
+      images_per_s: Math.round((total / seconds) * 10) / 10, workers: options.workers, format: options.format, info,
+    };
+    return summary;
+  } catch (err) {
+    tx.abort();
+    if (cancelled || signal?.aborted) throw new CancelledError();
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await pool.close();
+  }
+}
