@@ -1,0 +1,247 @@
+"""Evaluating a model on a dataset split: predictions-<split>.jsonl and metrics.json.
+
+A predictions line (shared/design.md):
+  {"id", "split", "label", "prediction" (int or null), "text", "scores" {"0","1","2"}, "correct"}
+metrics.json maps each evaluated split to its metrics (other splits already there are kept):
+  {"<split>": {"n", "correct", "accuracy", "unparseable",
+               "per_label": {"0": {"n", "correct", "accuracy"}, ...},
+               "confusion": {"labels": [...], "predictions": [... "other", "unparseable"], "matrix": [[...]]},
+               "by_line_width": {...}, "by_image_size": {...}  (when the dataset has those columns)}}
+src/core/evaluation.ts computes the same metrics from a predictions file (shared fixture
+test/fixtures/metrics.json keeps them equal).
+
+The dataset may be ours (Parquet or image folders, read by data.py) or the original BlindTest
+(XAI/vlmsareblind, see blindtest.py): its line-intersection rows are evaluated.
+
+`python -m intersections_trainer evaluate --model <run|folder|base:ckpt> --dataset-folder D --split test`
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .predict import Events, InferenceError, load_model, open_image, run_inference
+
+ATTRIBUTE_COLUMNS = ("line_width", "image_size")
+
+
+def attr_key(v: Any) -> str:
+    """A breakdown key that TypeScript's String(v) also produces: 2.0 -> "2", 2.5 -> "2.5"."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return repr(v) if isinstance(v, float) else str(v)
+
+
+def _bucket() -> dict[str, Any]:
+    return {"n": 0, "correct": 0, "accuracy": 0.0}
+
+
+def _add(b: dict[str, Any], ok: bool) -> None:
+    b["n"] += 1
+    b["correct"] += int(ok)
+    b["accuracy"] = b["correct"] / b["n"]
+
+
+def compute_metrics(records: list[dict[str, Any]], attributes: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Metrics of prediction records (id, label, prediction, correct); attributes: id -> columns."""
+    attributes = attributes or {}
+    labels = sorted({int(r["label"]) for r in records} | {0, 1, 2})
+    cols = [str(l) for l in labels] + ["other", "unparseable"]
+    matrix = [[0] * len(cols) for _ in labels]
+    out: dict[str, Any] = {"n": 0, "correct": 0, "accuracy": 0.0, "unparseable": 0, "per_label": {}}
+    per_label = {str(l): _bucket() for l in labels}
+    breakdown: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in records:
+        label, pred = int(r["label"]), r["prediction"]
+        ok = pred is not None and int(pred) == label
+        out["n"] += 1
+        out["correct"] += int(ok)
+        if pred is None:
+            out["unparseable"] += 1
+            col = "unparseable"
+        else:
+            col = str(pred) if str(pred) in cols[:-2] else "other"
+        matrix[labels.index(label)][cols.index(col)] += 1
+        _add(per_label[str(label)], ok)
+        for name, value in (attributes.get(r["id"]) or {}).items():
+            if name in ATTRIBUTE_COLUMNS and value is not None:
+                _add(breakdown.setdefault(f"by_{name}", {}).setdefault(attr_key(value), _bucket()), ok)
+    out["accuracy"] = out["correct"] / out["n"] if out["n"] else 0.0
+    out["per_label"] = per_label
+    out["confusion"] = {"labels": [str(l) for l in labels], "predictions": cols, "matrix": matrix}
+    for name in sorted(breakdown):
+        out[name] = dict(sorted(breakdown[name].items(), key=lambda kv: _sort_key(kv[0])))
+    return out
+
+
+def _sort_key(k: str):
+    try:
+        return (0, float(k), k)
+    except ValueError:
+        return (1, 0.0, k)
+
+
+# ---------------------------------------------------------------- datasets
+
+def load_eval_rows(folder: str, split: str) -> tuple[list[dict[str, Any]], str, str]:
+    """(rows {id, label, image_bytes|image_path, attributes}, split name, kind 'blindtest'|'dataset')."""
+    from .blindtest import BlindTestError, is_blindtest, load_blindtest
+    from .data import DataError, load_split, split_files
+
+    if is_blindtest(folder):
+        try:
+            # BlindTest has one split; its predictions are kept apart from our test split.
+            return load_blindtest(folder), "blindtest", "blindtest"
+        except BlindTestError as e:
+            raise InferenceError(str(e), e.hint) from e
+    try:
+        examples = load_split(folder, split)
+    except DataError as e:
+        raise InferenceError(str(e), e.hint) from e
+    attrs = _parquet_attributes(split_files(Path(folder), split), split)
+    rows = [{"id": ex.id, "label": ex.label, "image_bytes": ex.image_bytes, "image_path": ex.image_path,
+             "attributes": attrs.get(ex.id, {})} for ex in examples]
+    return rows, split, "dataset"
+
+
+def _parquet_attributes(files: list[Path], split: str) -> dict[str, dict[str, Any]]:
+    """line_width / image_size per row id, for the files' rows (ids as data.py builds them)."""
+    import pyarrow.parquet as pq
+
+    out: dict[str, dict[str, Any]] = {}
+    for f in files:
+        names = pq.read_schema(f).names
+        cols = [c for c in ATTRIBUTE_COLUMNS if c in names]
+        if not cols or "image" not in names:
+            continue
+        t = pq.read_table(f, columns=["image", *cols]).to_pydict()
+        for i, img in enumerate(t["image"]):
+            rid = (img or {}).get("path") if isinstance(img, dict) else None
+            out[rid or f"{split}/{f.stem}/{i}"] = {c: t[c][i] for c in cols}
+    return out
+
+
+def default_output_dir(info: dict[str, Any]) -> Path:
+    model_dir = info.get("model_dir")
+    if not model_dir:
+        raise InferenceError("--output-dir is needed to evaluate a base model", "e.g. --output-dir runs/base-eval")
+    md = Path(model_dir)
+    return md.parent if md.name == "model" else md
+
+
+def write_outputs(out_dir: Path, split: str, records: list[dict[str, Any]], metrics: dict[str, Any]) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pred_path = out_dir / f"predictions-{split}.jsonl"
+    tmp = pred_path.with_suffix(".jsonl.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps({k: r[k] for k in ("id", "split", "label", "prediction", "text", "scores", "correct")}) + "\n")
+    os.replace(tmp, pred_path)
+    metrics_path = out_dir / "metrics.json"
+    existing: dict[str, Any] = {}
+    if metrics_path.exists():
+        try:
+            loaded = json.loads(metrics_path.read_text())
+            existing = loaded if isinstance(loaded, dict) else {}
+        except ValueError:
+            existing = {}
+    existing[split] = metrics
+    metrics_path.write_text(json.dumps(existing, indent=2) + "\n")
+    return pred_path, metrics_path
+
+
+def format_table(split: str, m: dict[str, Any]) -> str:
+    lines = [f"{split}: accuracy {m['accuracy']:.3f} ({m['correct']}/{m['n']}), unparseable {m['unparseable']}",
+             "label      n  accuracy"]
+    for label, b in m["per_label"].items():
+        if b["n"]:
+            lines.append(f"{label:>5} {b['n']:>6}  {b['accuracy']:.3f}")
+    conf = m["confusion"]
+    lines.append("confusion (rows: label, columns: " + " ".join(conf["predictions"]) + ")")
+    for label, row in zip(conf["labels"], conf["matrix"]):
+        lines.append(f"{label:>5}  " + " ".join(f"{v:>4}" for v in row))
+    for name in ("by_line_width", "by_image_size"):
+        if name in m:
+            lines.append(name.replace("_", " ") + ": " + ", ".join(f"{k}: {b['accuracy']:.3f} (n={b['n']})" for k, b in m[name].items()))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- CLI
+
+def add_evaluate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, help="run folder, model folder, or base:<ckpt> (e.g. base:tiny)")
+    p.add_argument("--dataset-folder", required=True, help="our dataset, an image folder, or BlindTest Parquet")
+    p.add_argument("--split", default="test")
+    p.add_argument("--output-dir", default=None, help="default: the run folder")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N rows")
+    p.add_argument("--device", default=None)
+    p.add_argument("--json", action="store_true")
+
+
+def evaluate_main(args: argparse.Namespace) -> int:
+    import torch
+
+    ev = Events(args.json)
+    t0 = time.perf_counter()
+    try:
+        if not torch.cuda.is_available():
+            torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+        model, processor, info = load_model(args.model, args.device)
+        out_dir = Path(args.output_dir) if args.output_dir else default_output_dir(info)
+        rows, split, kind = load_eval_rows(args.dataset_folder, args.split)
+        if args.limit:
+            rows = rows[:args.limit]
+        ev.emit("start", job="evaluate", run_dir=str(out_dir),
+                config={"model": args.model, "dataset_folder": args.dataset_folder, "split": split, "kind": kind,
+                        "rows": len(rows), "backend": "python", "device": str(next(model.parameters()).device)})
+        prompt = info.get("prompt") or ""
+        records: list[dict[str, Any]] = []
+        total = len(rows)
+        ev.emit("progress", phase="evaluate", done=0, total=total)
+        for start in range(0, total, args.batch_size):
+            chunk = rows[start:start + args.batch_size]
+            images = [open_image(r["image_bytes"] if r.get("image_bytes") is not None else r["image_path"], r["id"]) for r in chunk]
+            results = run_inference(model, processor, images, prompt, batch_size=len(images))
+            for r, res in zip(chunk, results):
+                records.append({"id": r["id"], "split": split, "label": r["label"], "prediction": res["prediction"],
+                                "text": res["text"], "scores": res["scores"],
+                                "correct": res["prediction"] is not None and res["prediction"] == r["label"]})
+            done = len(records)
+            elapsed = time.perf_counter() - t0
+            ev.emit("progress", phase="evaluate", done=done, total=total, samples_per_s=round(done / elapsed, 3),
+                    eta_s=round((total - done) * elapsed / done, 1))
+        metrics = compute_metrics(records, {r["id"]: r["attributes"] for r in rows})
+        metrics.update({"model": args.model, "dataset": str(args.dataset_folder), "kind": kind})
+        pred_path, metrics_path = write_outputs(out_dir, split, records, metrics)
+    except InferenceError as e:
+        ev.error(str(e), e.hint)
+        return 2
+    ev.emit("metric", name="accuracy", value=metrics["accuracy"], step=None, split=split)
+    for label, b in metrics["per_label"].items():
+        if b["n"]:
+            ev.emit("metric", name=f"accuracy_label_{label}", value=b["accuracy"], step=None, split=split)
+    ev.emit("metric", name="unparseable", value=metrics["unparseable"], step=None, split=split)
+    ev.emit("artifact", kind="predictions", path=str(pred_path))
+    ev.emit("done", summary={"split": split, "accuracy": metrics["accuracy"], "n": metrics["n"],
+                             "unparseable": metrics["unparseable"], "predictions": str(pred_path),
+                             "metrics": str(metrics_path), "seconds": round(time.perf_counter() - t0, 2)})
+    if not args.json:
+        print(format_table(split, metrics))
+        print(f"wrote {pred_path} and {metrics_path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="intersections_trainer evaluate")
+    add_evaluate_args(p)
+    return evaluate_main(p.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Evaluation: shared metrics vector, and the evaluate command end to end on the tiny model
+(our Parquet dataset and a BlindTest-schema fixture): files, formats, job events."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from intersections_trainer.evaluate import attr_key, compute_metrics
+from tests.inference_helpers import write_blindtest, write_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = json.loads((ROOT / "test" / "fixtures" / "metrics.json").read_text())
+PY_DIR = ROOT / "python"
+
+
+def test_compute_metrics_matches_shared_vector():
+    assert compute_metrics(FIXTURE["records"], FIXTURE["attributes"]) == FIXTURE["expected"]
+    assert sorted(compute_metrics(FIXTURE["records"]).keys()) == FIXTURE["expected_no_attributes_keys"]
+
+
+def test_attr_key_matches_javascript_string():
+    assert [attr_key(v) for v in (2.0, 2.5, 3, 224, 0.1)] == ["2", "2.5", "3", "224", "0.1"]
+
+
+def run_cli(*args, env_extra=None):
+    import os
+
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "PYTHONPATH": str(PY_DIR)}
+    return subprocess.run([sys.executable, "-m", "intersections_trainer.evaluate", *args], cwd=PY_DIR,
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def events(stdout: str):
+    return [json.loads(l) for l in stdout.splitlines() if l.startswith("{")]
+
+
+@pytest.fixture(scope="module")
+def datasets(tmp_path_factory):
+    base = tmp_path_factory.mktemp("evalds")
+    return write_dataset(base / "ds", {"test": 7}), write_blindtest(base / "bt", n=5)
+
+
+def test_evaluate_base_tiny_writes_predictions_metrics_and_events(datasets, tmp_path):
+    ds, _ = datasets
+    out = tmp_path / "run"
+    r = run_cli("--model", "base:tiny", "--dataset-folder", str(ds), "--split", "test", "--output-dir", str(out),
+                "--json", "--batch-size", "4")
+    assert r.returncode == 0, r.stderr
+    evs = events(r.stdout)
+    kinds = [e["event"] for e in evs]
+    assert kinds[0] == "start" and evs[0]["job"] == "evaluate" and kinds[-1] == "done"
+    assert any(e["event"] == "progress" and e["phase"] == "evaluate" and e["done"] == 7 for e in evs)
+    assert any(e["event"] == "metric" and e["name"] == "accuracy" and e["split"] == "test" for e in evs)
+    art = [e for e in evs if e["event"] == "artifact"]
+    assert art and art[0]["kind"] == "predictions" and art[0]["path"] == str(out / "predictions-test.jsonl")
+    lines = [json.loads(l) for l in (out / "predictions-test.jsonl").read_text().splitlines()]
+    assert len(lines) == 7
+    for line in lines:
+        assert list(line) == ["id", "split", "label", "prediction", "text", "scores", "correct"]
+        assert set(line["scores"]) == {"0", "1", "2"} and all(v < 0 for v in line["scores"].values())
+        assert line["correct"] == (line["prediction"] == line["label"])
+    metrics = json.loads((out / "metrics.json").read_text())["test"]
+    assert metrics["n"] == 7
+    assert set(metrics["by_line_width"]) == {"1.5", "3"} and set(metrics["by_image_size"]) == {"112"}
+    # The same numbers as recomputing from the predictions file.
+    attrs = {l["id"]: {"line_width": 1.5 if int(l["id"].split("/")[-1][:6]) % 2 else 3.0, "image_size": 112} for l in lines}
+    recomputed = compute_metrics(lines, attrs)
+    assert {k: metrics[k] for k in recomputed} == recomputed
+
+
+def test_evaluate_blindtest_fixture_keeps_other_splits(datasets, tmp_path):
+    _, bt = datasets
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "metrics.json").write_text(json.dumps({"test": {"accuracy": 0.5}}))
+    r = run_cli("--model", "base:tiny", "--dataset-folder", str(bt), "--output-dir", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "blindtest: accuracy" in r.stdout and "confusion" in r.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["test"] == {"accuracy": 0.5}
+    assert metrics["blindtest"]["n"] == 5 and metrics["blindtest"]["kind"] == "blindtest"
+    assert set(metrics["blindtest"]["by_line_width"]) == {"2", "3"}
+    assert len((out / "predictions-blindtest.jsonl").read_text().splitlines()) == 5
+
+
+def test_evaluate_bad_inputs_are_clear_errors(tmp_path):
+    r = run_cli("--model", str(tmp_path / "nope"), "--dataset-folder", str(tmp_path), "--json")
+    assert r.returncode == 2
+    err = events(r.stdout)[-1]
+    assert err["event"] == "error" and "not found" in err["message"] and err["hint"]
+    r = run_cli("--model", "base:tiny", "--dataset-folder", str(tmp_path / "nods"), "--output-dir", str(tmp_path / "o"))
+    assert r.returncode == 2 and "dataset folder not found" in r.stderr
