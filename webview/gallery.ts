@@ -112,8 +112,8 @@ function buildLayout(): void {
     labelled('Label', el(document, 'vscode-single-select', { 'data-testid': 'filter-label' })),
     labelled('Prediction', el(document, 'vscode-single-select', { 'data-testid': 'filter-prediction' })),
     labelled('Of run', el(document, 'vscode-single-select', { 'data-testid': 'filter-run' }), 'b-only'),
-    labelled('A vs B', el(document, 'vscode-single-select', { 'data-testid': 'filter-compare' }), 'b-only'),
-    labelled('Sort', el(document, 'vscode-single-select', { 'data-testid': 'sort-order' })),
+    labelled('A vs B', el(document, 'vscode-single-select', { 'data-testid': 'filter-compare' }), 'b-only wide'),
+    labelled('Sort', el(document, 'vscode-single-select', { 'data-testid': 'sort-order' }), 'wide'),
     el(document, 'vscode-button', { 'data-testid': 'clear-filters', secondary: '' }, 'Clear filters'),
   );
 
