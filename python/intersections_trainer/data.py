@@ -1,0 +1,154 @@
+"""Reading datasets: the project's Parquet layout (data/<split>-*.parquet, any Parquet with
+`image` and `label` columns) and the original image-folder layout (<split>/<label>/*.png),
+and turning examples into PaliGemma inputs (prefix prompt + suffix answer)."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ANSWERS = ("0", "1", "2")
+IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
+
+
+class DataError(Exception):
+    """Bad input data, with a hint for the user."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.hint = hint
+
+
+@dataclass
+class Example:
+    id: str
+    label: int
+    image_bytes: bytes | None = None
+    image_path: str | None = None
+
+    def load_image(self):
+        from PIL import Image
+
+        try:
+            if self.image_bytes is not None:
+                img = Image.open(io.BytesIO(self.image_bytes))
+            else:
+                img = Image.open(self.image_path)
+            return img.convert("RGB")
+        except Exception as e:  # PIL raises several types for broken files
+            raise DataError(f"cannot decode image '{self.id}': {e}",
+                            "the dataset has a corrupt image; regenerate it or remove that row") from e
+
+
+def split_files(root: Path, split: str) -> list[Path]:
+    data = root / "data"
+    files = sorted(data.glob(f"{split}-*.parquet")) if data.is_dir() else []
+    if not files:
+        files = sorted(root.glob(f"{split}-*.parquet")) + sorted(root.glob(f"**/{split}/*.parquet"))
+    return files
+
+
+def available_splits(root: Path) -> list[str]:
+    names = set()
+    for p in list((root / "data").glob("*.parquet")) + list(root.glob("*.parquet")):
+        names.add(p.name.split("-")[0])
+    for p in root.iterdir() if root.is_dir() else []:
+        if p.is_dir() and p.name in ("train", "validation", "test") and any(c.is_dir() for c in p.iterdir()):
+            names.add(p.name)
+    return sorted(names)
+
+
+def load_split(folder: str | Path, split: str, required: bool = True) -> list[Example]:
+    """Examples of one split, labels checked to be 0, 1 or 2."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataError(f"dataset folder not found: {root}",
+                        "create one with: intersections generate --splits train=3000,validation=300,test=300 "
+                        f"--dataset-folder {root}")
+    files = split_files(root, split)
+    if files:
+        examples = _load_parquet(files, split)
+    elif (root / split).is_dir():
+        examples = _load_imagefolder(root / split, split)
+    else:
+        if not required:
+            return []
+        have = available_splits(root)
+        raise DataError(f"dataset {root} has no '{split}' split (found: {', '.join(have) or 'nothing'})",
+                        "expected data/<split>-00000-of-0000N.parquet or <split>/<label>/*.png; "
+                        "generate it with: intersections generate --splits train=3000,validation=300")
+    if not examples and required:
+        raise DataError(f"split '{split}' of {root} is empty", "generate more images for it")
+    return examples
+
+
+def _load_parquet(files: list[Path], split: str) -> list[Example]:
+    import pyarrow.parquet as pq
+
+    out: list[Example] = []
+    for f in files:
+        try:
+            schema = pq.read_schema(f)
+        except Exception as e:
+            raise DataError(f"cannot read {f}: {e}", "the Parquet file is damaged; regenerate the dataset") from e
+        missing = [c for c in ("image", "label") if c not in schema.names]
+        if missing:
+            raise DataError(f"{f.name} has no {' and no '.join(repr(c) for c in missing)} column "
+                            f"(columns: {', '.join(schema.names)})",
+                            "a dataset needs an 'image' column (PNG bytes) and a 'label' column "
+                            "(number of crossings 0, 1 or 2)")
+        table = pq.read_table(f, columns=["image", "label"])
+        images = table.column("image").to_pylist()
+        labels = table.column("label").to_pylist()
+        for i, (img, label) in enumerate(zip(images, labels)):
+            ex_id = (img or {}).get("path") if isinstance(img, dict) else None
+            ex_id = ex_id or f"{split}/{f.stem}/{i}"
+            out.append(Example(id=ex_id, label=_check_label(label, ex_id),
+                               image_bytes=img.get("bytes") if isinstance(img, dict) else img))
+    return out
+
+
+def _load_imagefolder(split_dir: Path, split: str) -> list[Example]:
+    out: list[Example] = []
+    for label_dir in sorted(p for p in split_dir.iterdir() if p.is_dir()):
+        for f in sorted(label_dir.iterdir()):
+            if f.suffix.lower() in IMAGE_EXTS:
+                rel = f"{split}/{label_dir.name}/{f.name}"
+                out.append(Example(id=rel, label=_check_label(label_dir.name, rel), image_path=str(f)))
+    return out
+
+
+def _check_label(value: Any, ex_id: str) -> int:
+    try:
+        label = int(value)
+    except (TypeError, ValueError):
+        label = -1
+    if label not in (0, 1, 2) or (isinstance(value, float) and value != label):
+        raise DataError(f"label {value!r} of '{ex_id}' is not 0, 1 or 2",
+                        "labels are the number of crossings (0, 1 or 2); fix or regenerate the dataset")
+    return label
+
+
+class Collator:
+    """Batches examples into PaliGemma training inputs with the processor.
+
+    Prefix = "<image>" * image_seq_length + <bos> + prompt + "\\n" (token_type_ids 0, full
+    attention); suffix = answer + <eos> (token_type_ids 1, causal); labels are -100 on the
+    prefix and on padding.
+    """
+
+    def __init__(self, processor, prompt: str):
+        self.processor = processor
+        self.prompt = prompt
+
+    def __call__(self, batch: list[tuple[Any, int]]):
+        images = [img for img, _ in batch]
+        answers = [ANSWERS[label] for _, label in batch]
+        return self.processor(images=images, text=["<image>" + self.prompt] * len(batch), suffix=answers,
+                              return_tensors="pt", padding="longest")
+
+    def prefix_only(self, images):
+        """Inputs for scoring/generation: the prefix without an answer."""
+        return self.processor(images=images, text=["<image>" + self.prompt] * len(images),
+                              return_tensors="pt", padding="longest")

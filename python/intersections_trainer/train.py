@@ -1,0 +1,734 @@
+"""The training loop: PaliGemma (or the tiny model) on our datasets, with correct gradient
+accumulation, AdamW + cosine schedule with warm-up, gradient clipping, accuracy evaluation
+on the validation split, atomic checkpoints, resume, cancel (SIGTERM/SIGINT) and events.
+
+Runs single-process on CPU/GPU or under `accelerate launch` (DDP; FSDP for large models).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .data import ANSWERS, DataError, Example, load_split
+from .errors import EXIT_CANCELLED, UserError, require_packages
+from .events import EventWriter
+from .tiny import DEFAULT_PROMPT, TINY_CKPT_ID
+
+MODES = ("auto", "lora", "attn", "full", "qlora")
+KEEP_CHECKPOINTS = 2
+STATE_FILE = "trainer_state.pt"
+
+
+@dataclass
+class TrainConfig:
+    ckpt_id: str = "google/paligemma2-3b-pt-224"
+    dataset_folder: str = "dataset"
+    output_dir: str | None = None
+    mode: str = "auto"
+    max_steps: int | None = None
+    epochs: float | None = None
+    batch_size: int | None = None
+    grad_accum: int | None = None
+    lr: float | None = None
+    warmup: float | None = None          # < 1: fraction of the steps; >= 1: number of steps
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    seed: int = 0
+    eval_every: int | None = None
+    save_every: int | None = None
+    eval_limit: int | None = None        # at most this many validation images per evaluation
+    prompt: str = DEFAULT_PROMPT
+    init: str = "pretrained"
+    lora_r: int = 16
+    lora_alpha: int = 32
+    train_split: str = "train"
+    eval_split: str = "validation"
+    push_to_hub: bool = False
+    model_id: str | None = None
+    private: bool = False
+    threads: int | None = None
+    resume: bool = False
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+# Defaults that depend on the model. The tiny ones are tuned to learn on 2 CPU cores in minutes.
+TINY_DEFAULTS = dict(batch_size=32, grad_accum=1, lr=1e-3, warmup=0.05, epochs=None, max_steps=1500,
+                     eval_every=250, eval_limit=300)
+BIG_DEFAULTS = dict(batch_size=8, grad_accum=2, warmup=0.05, epochs=2.0, max_steps=None, eval_every=50,
+                    eval_limit=300)
+LR_BY_MODE = {"lora": 2e-4, "qlora": 2e-4, "attn": 2e-5, "full": 1e-5}
+
+
+def add_train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ckpt-id", default=TrainConfig.ckpt_id, help="hub id, local folder, or 'tiny'")
+    p.add_argument("--dataset-folder", default=TrainConfig.dataset_folder)
+    p.add_argument("--output-dir", default=None, help="run folder (default runs/<timestamp>)")
+    p.add_argument("--mode", choices=MODES, default="auto")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--max-steps", type=int, default=None)
+    g.add_argument("--epochs", type=float, default=None)
+    p.add_argument("--batch-size", type=int, default=None, help="per process and micro-batch")
+    p.add_argument("--grad-accum", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--warmup", type=float, default=None, help="steps (>= 1) or fraction of steps (< 1)")
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--max-grad-norm", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eval-every", type=int, default=None)
+    p.add_argument("--save-every", type=int, default=None)
+    p.add_argument("--eval-limit", type=int, default=None)
+    p.add_argument("--prompt", default=DEFAULT_PROMPT)
+    p.add_argument("--init", choices=("pretrained", "random"), default="pretrained")
+    p.add_argument("--lora-r", type=int, default=16)
+    p.add_argument("--lora-alpha", type=int, default=32)
+    p.add_argument("--train-split", default="train")
+    p.add_argument("--eval-split", default="validation")
+    p.add_argument("--push-to-hub", action="store_true")
+    p.add_argument("--model-id", default=None)
+    p.add_argument("--private", action="store_true")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: at most 2)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --output-dir from its last checkpoint")
+    p.add_argument("--json", action="store_true", help="accepted for symmetry; events are always JSON lines on stdout")
+
+
+def config_from_args(ns: argparse.Namespace) -> TrainConfig:
+    return TrainConfig(**{k: v for k, v in vars(ns).items() if k in TrainConfig.names()})
+
+
+# ----------------------------------------------------------------------------- set-up helpers
+
+def resolve_defaults(cfg: TrainConfig, cuda: bool, free_gpu_bytes: int | None) -> TrainConfig:
+    tiny = cfg.ckpt_id == TINY_CKPT_ID
+    if cfg.mode == "auto":
+        cfg.mode = pick_mode(cfg.ckpt_id, cuda, free_gpu_bytes)
+    base = TINY_DEFAULTS if tiny else BIG_DEFAULTS
+    explicit_length = cfg.max_steps is not None or cfg.epochs is not None
+    for key, value in base.items():
+        if key in ("max_steps", "epochs") and explicit_length:
+            continue
+        if getattr(cfg, key) is None:
+            setattr(cfg, key, value)
+    if cfg.lr is None:
+        cfg.lr = LR_BY_MODE.get(cfg.mode, 1e-5)
+    if cfg.save_every is None:
+        cfg.save_every = cfg.eval_every
+    if cfg.output_dir is None:
+        cfg.output_dir = str(Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S"))
+    return cfg
+
+
+def pick_mode(ckpt_id: str, cuda: bool, free_gpu_bytes: int | None) -> str:
+    """auto: the tiny model trains in full; otherwise LoRA, or QLoRA when bf16 weights plus
+    activations would not fit the free GPU memory (and bitsandbytes is installed)."""
+    if ckpt_id == TINY_CKPT_ID:
+        return "full"
+    if not cuda or free_gpu_bytes is None:
+        return "lora"
+    from .configs import parse_ckpt_id
+    size = (parse_ckpt_id(ckpt_id) or ("3b", 224))[0]
+    params = {"3b": 3.0e9, "10b": 9.7e9, "28b": 27.7e9}[size]
+    if free_gpu_bytes >= params * 2 * 1.5:
+        return "lora"
+    try:
+        import bitsandbytes  # noqa: F401
+        return "qlora"
+    except ImportError:
+        return "lora"
+
+
+def validate(cfg: TrainConfig) -> None:
+    if cfg.mode not in MODES:
+        raise UserError(f"unknown --mode {cfg.mode}", "use auto, lora, attn, full or qlora")
+    for name in ("batch_size", "grad_accum"):
+        if getattr(cfg, name) is not None and getattr(cfg, name) < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be at least 1", "")
+    if cfg.max_steps is not None and cfg.max_steps < 1:
+        raise UserError("--max-steps must be at least 1", "")
+    if cfg.epochs is not None and cfg.epochs <= 0:
+        raise UserError("--epochs must be positive", "")
+    if cfg.push_to_hub and not cfg.model_id:
+        raise UserError("--push-to-hub needs --model-id user/name", "add --model-id <your-user>/<model-name>")
+    if cfg.ckpt_id == TINY_CKPT_ID and cfg.mode == "qlora":
+        raise UserError("qlora is for the large PaliGemma checkpoints on a GPU, not the tiny model",
+                        "use --mode full (or lora) with --ckpt-id tiny")
+
+
+def setup_threads(cfg: TrainConfig) -> None:
+    import torch
+    n = cfg.threads or int(os.environ.get("INTERSECTIONS_TORCH_THREADS", "0") or 0) or min(2, os.cpu_count() or 1)
+    torch.set_num_threads(max(1, n))
+
+
+def seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+    random.seed(seed)
+    np.random.seed(seed % (2 ** 32))
+    torch.manual_seed(seed)
+
+
+def rng_state() -> dict[str, Any]:
+    import numpy as np
+    import torch
+    st = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.random.get_rng_state()}
+    if torch.cuda.is_available():
+        st["cuda"] = torch.cuda.get_rng_state_all()
+    return st
+
+
+def set_rng_state(st: dict[str, Any]) -> None:
+    import numpy as np
+    import torch
+    random.setstate(st["python"])
+    np.random.set_state(st["numpy"])
+    torch.random.set_rng_state(st["torch"])
+    if "cuda" in st and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(st["cuda"])
+
+
+# ----------------------------------------------------------------------------- data
+
+class PixelCache:
+    """Preprocessed pixel values of every example, computed once (small images) or on demand."""
+
+    def __init__(self, examples: list[Example], processor, preload: bool):
+        self.examples = examples
+        self.processor = processor
+        self.cache: dict[int, Any] = {}
+        if preload:
+            for start in range(0, len(examples), 256):
+                idx = list(range(start, min(start + 256, len(examples))))
+                for i, px in zip(idx, self._process(idx)):
+                    self.cache[i] = px.to(dtype=_half_dtype())
+
+    def _process(self, idx: list[int]):
+        images = [self.examples[i].load_image() for i in idx]
+        return self.processor.image_processor(images, return_tensors="pt")["pixel_values"]
+
+    def get(self, idx: list[int]):
+        import torch
+        missing = [i for i in idx if i not in self.cache]
+        fresh = dict(zip(missing, self._process(missing))) if missing else {}
+        return torch.stack([(self.cache[i] if i in self.cache else fresh[i]).float() for i in idx])
+
+
+def _half_dtype():
+    import torch
+    return torch.bfloat16 if os.environ.get("INTERSECTIONS_CACHE_BF16") else torch.float16
+
+
+class TextTemplates:
+    """Token rows for prefix+answer, built with the PaliGemmaProcessor once per answer.
+
+    Every example has the same prompt, so the processor's text output depends only on the
+    answer: it is computed once per answer (from a real processor call) and stacked per batch.
+    tests/test_processor.py checks that batches equal what the processor returns directly.
+    """
+
+    def __init__(self, processor, prompt: str):
+        from PIL import Image
+        self.processor = processor
+        self.pad_id = processor.tokenizer.pad_token_id
+        blank = Image.new("RGB", (8, 8), "white")
+        self.rows = {}
+        for label, answer in enumerate(ANSWERS):
+            enc = processor(images=[blank], text=["<image>" + prompt], suffix=[answer], return_tensors="pt")
+            self.rows[label] = {k: enc[k][0] for k in ("input_ids", "token_type_ids", "attention_mask", "labels")}
+        enc = processor(images=[blank], text=["<image>" + prompt], return_tensors="pt")
+        self.prefix = {k: enc[k][0] for k in ("input_ids", "token_type_ids", "attention_mask")}
+        self.answer_ids = {label: self.rows[label]["input_ids"][len(self.prefix["input_ids"]):-1].tolist()
+                           for label in self.rows}
+
+    def batch(self, labels: list[int]):
+        import torch
+        length = max(len(self.rows[lb]["input_ids"]) for lb in labels)
+        fill = {"input_ids": self.pad_id, "token_type_ids": 0, "attention_mask": 0, "labels": -100}
+        out = {k: torch.full((len(labels), length), v, dtype=torch.long) for k, v in fill.items()}
+        for r, lb in enumerate(labels):
+            row = self.rows[lb]
+            n = len(row["input_ids"])
+            for k in out:
+                out[k][r, :n] = row[k]
+        return out
+
+
+class BatchOrder:
+    """Deterministic data order: epoch e is a permutation seeded by (seed, e); the position of
+    micro-batch k is fixed, so a resumed run sees exactly the batches an uninterrupted one would."""
+
+    def __init__(self, n: int, micro_batch: int, seed: int, rank: int = 0, world: int = 1):
+        self.n, self.mb, self.seed, self.rank, self.world = n, micro_batch, seed, rank, world
+        self.global_mb = micro_batch * world
+        self.per_epoch = max(1, n // self.global_mb)
+        self._perm_epoch, self._perm = -1, None
+
+    def indices(self, k: int) -> list[int]:
+        import torch
+        epoch, pos = divmod(k, self.per_epoch)
+        if epoch != self._perm_epoch:
+            g = torch.Generator().manual_seed(self.seed * 1000003 + epoch)
+            self._perm = torch.randperm(self.n, generator=g).tolist()
+            self._perm_epoch = epoch
+        if self.n < self.global_mb:  # tiny dataset: wrap around
+            perm = self._perm * (self.global_mb // self.n + 1)
+        else:
+            perm = self._perm
+        start = pos * self.global_mb + self.rank * self.mb
+        return perm[start:start + self.mb]
+
+
+def total_steps_for(cfg: TrainConfig, n_train: int, world: int) -> int:
+    if cfg.max_steps is not None:
+        return int(cfg.max_steps)
+    per_step = cfg.batch_size * cfg.grad_accum * world
+    return max(1, math.ceil(float(cfg.epochs or 1.0) * n_train / per_step))
+
+
+# ----------------------------------------------------------------------------- loss and scoring
+
+def answer_loss_sum(model, batch, pixel_values):
+    """Sum of token cross-entropies over the answer (+eos) tokens and their count.
+
+    Only the logits that predict suffix tokens are computed (logits_to_keep): with PaliGemma's
+    257k vocabulary the full logits would dominate memory.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    labels = batch["labels"]
+    first = int((labels != -100).float().argmax(dim=1).min())
+    keep = labels.shape[1] - first + 1
+    out = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
+                attention_mask=batch["attention_mask"], pixel_values=pixel_values, logits_to_keep=keep)
+    logits = out.logits[:, :-1, :].float()
+    target = labels[:, labels.shape[1] - keep + 1:]
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=-100,
+                           reduction="sum")
+    return loss, int((target != -100).sum())
+
+
+def score_answers(model, templates: TextTemplates, pixel_values):
+    """Log-likelihood of each answer "0", "1", "2" given the image and prompt: [batch, 3]."""
+    import torch
+
+    n = pixel_values.shape[0]
+    single = all(len(ids) == 1 for ids in templates.answer_ids.values())
+    if single:
+        pre = {k: v.unsqueeze(0).expand(n, -1) for k, v in templates.prefix.items()}
+        out = model(input_ids=pre["input_ids"], token_type_ids=pre["token_type_ids"],
+                    attention_mask=pre["attention_mask"], pixel_values=pixel_values, logits_to_keep=1)
+        logp = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
+        ids = [templates.answer_ids[lb][0] for lb in range(len(ANSWERS))]
+        return logp[:, ids]
+    scores = []
+    for lb in range(len(ANSWERS)):
+        b = templates.batch([lb] * n)
+        loss_rows = []
+        labels = b["labels"].clone()
+        labels[:, -1] = -100  # score the answer, not the eos after it
+        out = model(input_ids=b["input_ids"], token_type_ids=b["token_type_ids"],
+                    attention_mask=b["attention_mask"], pixel_values=pixel_values)
+        logp = torch.log_softmax(out.logits[:, :-1].float(), dim=-1)
+        tgt = labels[:, 1:]
+        mask = tgt != -100
+        picked = logp.gather(-1, tgt.clamp(min=0).unsqueeze(-1)).squeeze(-1) * mask
+        loss_rows = picked.sum(dim=1)
+        scores.append(loss_rows)
+    return torch.stack(scores, dim=1)
+
+
+# ----------------------------------------------------------------------------- the trainer
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, events: EventWriter):
+        self.cfg = cfg
+        self.ev = events
+        self.stop_signal: int | None = None
+
+    # signal handling: finish the current micro-batch, checkpoint, exit 130
+    def install_signal_handlers(self) -> None:
+        def handler(signum, _frame):
+            if self.stop_signal is None:
+                self.stop_signal = signum
+                print(f"[info] received {signal.Signals(signum).name}: saving a checkpoint, then stopping",
+                      file=sys.stderr, flush=True)
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    def run(self) -> int:
+        cfg = self.cfg
+        require_packages()
+        import torch
+        from accelerate import Accelerator
+
+        from . import modeling
+
+        setup_threads(cfg)
+        cuda = torch.cuda.is_available()
+        free = torch.cuda.mem_get_info()[0] if cuda else None
+        if cfg.mode == "qlora" and not cuda:
+            raise UserError("--mode qlora needs an NVIDIA GPU (4-bit weights with bitsandbytes); none was found",
+                            "use --mode lora (or --ckpt-id tiny on CPU), or run on a machine with a CUDA GPU "
+                            "(intersections doctor shows what torch sees)")
+        run_dir = Path(cfg.output_dir) if cfg.output_dir else None
+        if cfg.resume:
+            cfg = self.cfg = load_resume_config(cfg)
+            run_dir = Path(cfg.output_dir)
+        resolve_defaults(cfg, cuda, free)
+        validate(cfg)
+        run_dir = Path(cfg.output_dir)
+        bf16 = cuda and torch.cuda.is_bf16_supported()
+        accel = Accelerator(mixed_precision="bf16" if bf16 else "no", cpu=not cuda)
+        main = accel.is_main_process
+        self.ev.enabled = main
+        world, rank = accel.num_processes, accel.process_index
+
+        ckpt_dir = run_dir / "checkpoints"
+        last = latest_checkpoint(ckpt_dir) if cfg.resume else None
+        if cfg.resume and last is None:
+            self.ev.log(f"no checkpoint in {ckpt_dir} yet: starting from the beginning", "warning")
+        if not cfg.resume and run_dir.exists() and (ckpt_dir.exists() or (run_dir / "model").exists()):
+            raise UserError(f"{run_dir} already holds a run", "pass --resume to continue it, or choose another --output-dir")
+
+        if main:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            self.ev.attach_file(run_dir / "events.jsonl", append=cfg.resume)
+        public_cfg = {k: v for k, v in asdict(cfg).items()}
+        self.ev.start("train", str(run_dir.resolve()), public_cfg)
+        if main:
+            write_json(run_dir / "config.json", public_cfg)
+
+        # data
+        train_ex = load_split(cfg.dataset_folder, cfg.train_split)
+        eval_ex = load_split(cfg.dataset_folder, cfg.eval_split, required=False)
+        if not eval_ex:
+            n_hold = min(300, max(3, len(train_ex) // 10))
+            order = random.Random(cfg.seed).sample(range(len(train_ex)), len(train_ex))
+            eval_ex = [train_ex[i] for i in order[:n_hold]]
+            train_ex = [train_ex[i] for i in order[n_hold:]]
+            self.ev.log(f"no '{cfg.eval_split}' split: holding out {n_hold} training images for evaluation", "warning")
+        if cfg.eval_limit and len(eval_ex) > cfg.eval_limit:
+            eval_ex = balanced_subset(eval_ex, cfg.eval_limit, cfg.seed)
+        self.ev.log(f"{len(train_ex)} training and {len(eval_ex)} evaluation images from {cfg.dataset_folder}")
+
+        # model
+        dtype = torch.bfloat16 if bf16 and cfg.mode in ("lora", "qlora") else None
+        seed_everything(cfg.seed)
+        t_build = time.time()
+        model, processor = modeling.build_base(cfg.ckpt_id, init=cfg.init, seed=cfg.seed, prompt=cfg.prompt,
+                                               dtype=dtype, quantize_4bit=cfg.mode == "qlora",
+                                               device_map={"": accel.device} if cfg.mode == "qlora" else None)
+        model = modeling.apply_mode(model, cfg.mode, cfg.lora_r, cfg.lora_alpha)
+        for p in model.parameters():  # trainable weights in fp32 (autocast does bf16 compute)
+            if p.requires_grad and p.dtype != torch.float32:
+                p.data = p.data.float()
+        n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        n_all = sum(p.numel() for p in model.parameters())
+        self.ev.log(f"model {cfg.ckpt_id} ({cfg.init}) mode {cfg.mode}: {n_train:,} of {n_all:,} parameters "
+                    f"trainable; built in {time.time() - t_build:.1f}s on {accel.device}"
+                    + (" with bf16" if bf16 else ""))
+        templates = TextTemplates(processor, cfg.prompt)
+        preload = processor.image_processor.size["height"] <= 224 and len(train_ex) <= 20000
+        train_px = PixelCache(train_ex, processor, preload)
+        eval_px = PixelCache(eval_ex, processor, preload)
+
+        params = [p for p in model.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.999))
+        total = total_steps_for(cfg, len(train_ex), world)
+        warmup = int(cfg.warmup if cfg.warmup >= 1 else round(cfg.warmup * total))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_with_warmup(warmup, total))
+        model, optimizer, scheduler = accel.prepare(model, optimizer, scheduler)
+
+        order = BatchOrder(len(train_ex), cfg.batch_size, cfg.seed, rank, world)
+        state = {"step": 0, "best_accuracy": None, "best_step": None, "history": []}
+        if last is not None:
+            state = self.restore(last, model, optimizer, scheduler, accel)
+            self.ev.log(f"resumed from {last} at step {state['step']}")
+        self.install_signal_handlers()
+
+        info = {"base_ckpt": cfg.ckpt_id, "mode": cfg.mode, "init": "random" if cfg.ckpt_id == TINY_CKPT_ID else cfg.init,
+                "prompt": cfg.prompt, "base_seed": cfg.seed}
+        step = state["step"]
+        t0 = time.time()
+        steps_timed = 0
+        last_progress = 0.0
+        loss_window: list[float] = []
+        model.train()
+        while step < total:
+            # one optimizer step = grad_accum micro-batches; the loss is normalised by the answer
+            # tokens of the whole accumulated batch (not averaged per micro-batch)
+            micro = [order.indices(step * cfg.grad_accum + j) for j in range(cfg.grad_accum)]
+            batches = [(templates.batch([train_ex[i].label for i in idx]), idx) for idx in micro]
+            n_tokens = sum(int((b["labels"] != -100).sum()) for b, _ in batches)
+            n_tokens_t = torch.tensor([n_tokens], device=accel.device)
+            n_tokens_all = int(accel.reduce(n_tokens_t, reduction="sum").item()) if world > 1 else n_tokens
+            step_loss = 0.0
+            interrupted = False
+            for j, (b, idx) in enumerate(batches):
+                if self.stop_signal is not None:
+                    interrupted = True
+                    break
+                b = {k: v.to(accel.device) for k, v in b.items()}
+                px = train_px.get(idx).to(accel.device)
+                sync = j == len(batches) - 1
+                ctx = accel.no_sync(model) if (world > 1 and not sync) else _null()
+                with ctx, accel.autocast():
+                    loss_sum, _ = answer_loss_sum(model, b, px)
+                    # DDP averages gradients over processes: scale so the result is the global mean
+                    loss = loss_sum * world / max(1, n_tokens_all)
+                accel.backward(loss)
+                step_loss += float(loss_sum.detach()) / max(1, n_tokens)
+            if interrupted or self.stop_signal is not None:
+                optimizer.zero_grad(set_to_none=True)
+                break
+            if cfg.max_grad_norm and cfg.max_grad_norm > 0:
+                accel.clip_grad_norm_(params, cfg.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            steps_timed += 1
+            state["step"] = step
+            loss_value = step_loss * n_tokens / max(1, n_tokens) if n_tokens else float("nan")
+            loss_window.append(loss_value)
+            now = time.time()
+            if now - last_progress >= 0.5 or step == total:
+                elapsed = now - t0
+                sps = steps_timed * cfg.batch_size * cfg.grad_accum * world / max(elapsed, 1e-9)
+                eta = (total - step) * elapsed / max(steps_timed, 1)
+                self.ev.progress("train", step, total, loss=round(sum(loss_window) / len(loss_window), 5),
+                                 lr=scheduler.get_last_lr()[0], samples_per_s=round(sps, 2), eta_s=round(eta, 1))
+                self.ev.metric("loss", sum(loss_window) / len(loss_window), step, "train")
+                loss_window = []
+                last_progress = now
+            if step % cfg.eval_every == 0 or step == total:
+                self.evaluate_and_keep_best(model, accel, processor, templates, eval_ex, eval_px, step, state,
+                                            run_dir, info)
+                model.train()
+            if step % cfg.save_every == 0 or step == total:
+                self.save_checkpoint(model, optimizer, scheduler, accel, processor, state, ckpt_dir, info)
+
+        if self.stop_signal is not None:
+            path = ckpt_dir / step_name(state["step"])
+            if not path.exists() and state["step"] > 0:
+                path = self.save_checkpoint(model, optimizer, scheduler, accel, processor, state, ckpt_dir, info)
+            where = str(path) if path.exists() else "(nothing to save yet: no step finished)"
+            self.ev.log(f"cancelled at step {state['step']}/{total}, checkpoint saved at {where}; "
+                        f"continue with --resume --output-dir {run_dir}", "warning")
+            self.ev.done({"cancelled": True, "steps": state["step"], "total_steps": total,
+                          "best_accuracy": state["best_accuracy"], "best_step": state["best_step"],
+                          "checkpoint": where, "run_dir": str(run_dir)})
+            return EXIT_CANCELLED
+
+        summary = {"best_accuracy": state["best_accuracy"], "best_step": state["best_step"], "steps": step,
+                   "total_steps": total, "mode": cfg.mode, "ckpt_id": cfg.ckpt_id,
+                   "train_seconds": round(time.time() - t0, 1), "run_dir": str(run_dir),
+                   "model_dir": str(run_dir / "model")}
+        if main:
+            metrics = {**summary, "history": state["history"]}
+            write_json(run_dir / "metrics.json", metrics)
+        accel.wait_for_everyone()
+        if cfg.push_to_hub and main:
+            from .hub import push_model
+            url = push_model(run_dir / "model", cfg.model_id, private=cfg.private, metrics=summary, events=self.ev)
+            summary["hub_url"] = url
+        self.ev.done(summary)
+        return 0
+
+    # evaluation: accuracy + confusion matrix on the validation split; keep the best model
+    def evaluate_and_keep_best(self, model, accel, processor, templates, eval_ex, eval_px, step, state, run_dir, info):
+        import torch
+        from . import modeling
+
+        model.eval()
+        unwrapped = accel.unwrap_model(model)
+        confusion = [[0, 0, 0] for _ in ANSWERS]
+        correct = 0
+        bs = max(8, self.cfg.batch_size * 2)
+        loss_sum, loss_n = 0.0, 0
+        with torch.no_grad(), accel.autocast():
+            for start in range(0, len(eval_ex), bs):
+                idx = list(range(start, min(start + bs, len(eval_ex))))
+                px = eval_px.get(idx).to(accel.device)
+                scores = score_answers(unwrapped, templates, px)
+                b = {k: v.to(accel.device) for k, v in templates.batch([eval_ex[i].label for i in idx]).items()}
+                ls, lt = answer_loss_sum(unwrapped, b, px)
+                loss_sum += float(ls)
+                loss_n += lt
+                preds = scores.argmax(dim=1).tolist()
+                for i, pred in zip(idx, preds):
+                    confusion[eval_ex[i].label][pred] += 1
+                    correct += int(pred == eval_ex[i].label)
+        acc = correct / max(1, len(eval_ex))
+        split = self.cfg.eval_split
+        self.ev.metric("accuracy", acc, step, split)
+        self.ev.metric("confusion_matrix", {"labels": list(ANSWERS), "rows": "true", "columns": "predicted",
+                                            "matrix": confusion}, step, split)
+        self.ev.metric("loss", loss_sum / max(1, loss_n), step, split)
+        state["history"].append({"step": step, "accuracy": acc, "loss": loss_sum / max(1, loss_n),
+                                 "confusion_matrix": confusion})
+        if state["best_accuracy"] is None or acc > state["best_accuracy"]:
+            state["best_accuracy"], state["best_step"] = acc, step
+            if accel.is_main_process:
+                path = modeling.save_model(unwrapped, processor, run_dir / "model",
+                                           {**info, "step": step, "accuracy": acc})
+                self.ev.artifact("model", path)
+            self.ev.log(f"step {step}: {split} accuracy {acc:.3f} (best so far) -> {run_dir / 'model'}")
+        else:
+            self.ev.log(f"step {step}: {split} accuracy {acc:.3f} (best {state['best_accuracy']:.3f} at step "
+                        f"{state['best_step']})")
+        accel.wait_for_everyone()
+
+    def save_checkpoint(self, model, optimizer, scheduler, accel, processor, state, ckpt_dir: Path, info) -> Path:
+        """checkpoints/step-N/{model/, trainer_state.pt}: written to a temp folder, then renamed;
+        the last KEEP_CHECKPOINTS are kept."""
+        import torch
+        from . import modeling
+
+        final = ckpt_dir / step_name(state["step"])
+        if accel.is_main_process:
+            ckpt_dir.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=ckpt_dir))
+            try:
+                modeling.save_model(accel.unwrap_model(model), processor, tmp / "model", {**info, "step": state["step"]})
+                torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                            "rng": rng_state(), "state": state, "config": asdict(self.cfg)}, tmp / STATE_FILE)
+                with open(tmp / "COMPLETE", "w") as f:
+                    f.write(str(state["step"]))
+                    f.flush()
+                    os.fsync(f.fileno())
+                modeling.replace_dir(tmp, final)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            for old in sorted_checkpoints(ckpt_dir)[:-KEEP_CHECKPOINTS]:
+                shutil.rmtree(old, ignore_errors=True)
+            self.ev.artifact("checkpoint", final)
+        accel.wait_for_everyone()
+        return final
+
+    def restore(self, path: Path, model, optimizer, scheduler, accel) -> dict[str, Any]:
+        import torch
+        from safetensors.torch import load_file
+
+        from . import modeling
+
+        blob = torch.load(path / STATE_FILE, map_location="cpu", weights_only=False)
+        m = accel.unwrap_model(model)
+        mdir = path / "model"
+        if modeling.is_peft(m):
+            from peft import set_peft_model_state_dict
+            set_peft_model_state_dict(m, load_file(str(mdir / "adapter_model.safetensors")))
+        else:
+            sd = {}
+            for f in sorted(mdir.glob("*.safetensors")):
+                sd.update(load_file(str(f)))
+            missing, unexpected = m.load_state_dict(sd, strict=False)
+            bad = [k for k in missing if "lm_head" not in k]  # lm_head is tied to the embeddings
+            if bad or unexpected:
+                raise UserError(f"checkpoint {path} does not match the model ({len(bad)} missing, "
+                                f"{len(unexpected)} unexpected weights)",
+                                "resume with the same --ckpt-id and --mode as the original run")
+        optimizer.load_state_dict(blob["optimizer"])
+        scheduler.load_state_dict(blob["scheduler"])
+        set_rng_state(blob["rng"])
+        return blob["state"]
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def cosine_with_warmup(warmup: int, total: int):
+    def f(step: int) -> float:
+        if warmup > 0 and step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(1, total - warmup)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+    return f
+
+
+def balanced_subset(examples: list[Example], limit: int, seed: int) -> list[Example]:
+    """At most `limit` examples with the labels as balanced as the data allows (deterministic)."""
+    by_label: dict[int, list[Example]] = {}
+    for ex in examples:
+        by_label.setdefault(ex.label, []).append(ex)
+    rng = random.Random(seed)
+    for lst in by_label.values():
+        rng.shuffle(lst)
+    out: list[Example] = []
+    i = 0
+    while len(out) < limit and any(i < len(v) for v in by_label.values()):
+        for lb in sorted(by_label):
+            if i < len(by_label[lb]) and len(out) < limit:
+                out.append(by_label[lb][i])
+        i += 1
+    return out
+
+
+def step_name(step: int) -> str:
+    return f"step-{step:07d}"
+
+
+def sorted_checkpoints(ckpt_dir: Path) -> list[Path]:
+    if not ckpt_dir.is_dir():
+        return []
+    done = [p for p in ckpt_dir.iterdir() if p.is_dir() and p.name.startswith("step-") and (p / "COMPLETE").exists()]
+    return sorted(done, key=lambda p: int(p.name.split("-")[1]))
+
+
+def latest_checkpoint(ckpt_dir: Path) -> Path | None:
+    cps = sorted_checkpoints(ckpt_dir)
+    return cps[-1] if cps else None
+
+
+def load_resume_config(cfg: TrainConfig) -> TrainConfig:
+    """The stored config of the run; --max-steps/--epochs and --push-to-hub may be changed."""
+    if not cfg.output_dir:
+        raise UserError("--resume needs --output-dir <run folder>", "pass the run folder to continue")
+    path = Path(cfg.output_dir) / "config.json"
+    if not path.exists():
+        raise UserError(f"cannot resume: {path} not found", "check --output-dir (the run folder to continue)")
+    stored = json.loads(path.read_text())
+    merged = TrainConfig(**{k: v for k, v in stored.items() if k in TrainConfig.names()})
+    if cfg.max_steps is not None or cfg.epochs is not None:
+        merged.max_steps, merged.epochs = cfg.max_steps, cfg.epochs
+    for k in ("push_to_hub", "model_id", "private", "threads"):
+        if getattr(cfg, k):
+            setattr(merged, k, getattr(cfg, k))
+    merged.resume = True
+    merged.output_dir = cfg.output_dir
+    return merged
+
+
+def write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str], events: EventWriter | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m intersections_trainer train", description=__doc__)
+    add_train_args(p)
+    ns = p.parse_args(argv)
+    ev = events or EventWriter()
+    return Trainer(config_from_args(ns), ev).run()
