@@ -104,9 +104,11 @@ export interface MetricsSummary {
   count: number | null;
   /** Per-label accuracy by label name ("0", "1", "2"). */
   perLabel: Record<string, number>;
-  /** Rows: true label, columns: prediction, in `labels` order; null when absent or malformed. */
+  /** Rows: true label (in `labels` order), columns: prediction (in `columns` order); null when absent or malformed. */
   confusion: number[][] | null;
   labels: string[] | null;
+  /** Column names, e.g. ["0","1","2","other","unparseable"] (evaluate.py); null means the label names. */
+  columns: string[] | null;
   /** Predictions that could not be parsed (prediction null), when the file says so. */
   unparsed: number | null;
 }
@@ -127,14 +129,14 @@ function matrixOf(v: unknown): number[][] | null {
 
 /** Reads the parts of metrics.json the gallery shows; accepts the common spellings. */
 export function parseMetrics(json: unknown): MetricsSummary {
-  const out: MetricsSummary = { accuracy: null, count: null, perLabel: {}, confusion: null, labels: null, unparsed: null };
+  const out: MetricsSummary = { accuracy: null, count: null, perLabel: {}, confusion: null, labels: null, columns: null, unparsed: null };
   if (!json || typeof json !== 'object' || Array.isArray(json)) return out;
   let m = json as Record<string, unknown>;
   // Some writers nest per split: {"test": {...}} or {"metrics": {...}}.
   if (!('accuracy' in m) && m.metrics && typeof m.metrics === 'object') m = m.metrics as Record<string, unknown>;
   out.accuracy = num(m.accuracy);
-  out.count = num(m.count) ?? num(m.total) ?? num(m.n) ?? num(m.num_examples);
-  out.unparsed = num(m.unparsed) ?? num(m.invalid) ?? num(m.num_unparsed);
+  out.count = num(m.n) ?? num(m.count) ?? num(m.total) ?? num(m.num_examples);
+  out.unparsed = num(m.unparseable) ?? num(m.unparsed) ?? num(m.invalid);
   const per = m.per_label ?? m.per_label_accuracy ?? m.accuracy_per_label;
   if (Array.isArray(per)) {
     per.forEach((v, i) => { const n = num(v); if (n !== null) out.perLabel[String(i)] = n; });
@@ -149,9 +151,9 @@ export function parseMetrics(json: unknown): MetricsSummary {
   else if (cm && typeof cm === 'object') {
     const c = cm as Record<string, unknown>;
     out.confusion = matrixOf(c.matrix ?? c.values);
-    if (Array.isArray(c.labels) && c.labels.every((l) => typeof l === 'string' || typeof l === 'number')) {
-      out.labels = (c.labels as unknown[]).map(String);
-    }
+    const names = (v: unknown) => (Array.isArray(v) && v.every((l) => typeof l === 'string' || typeof l === 'number') ? v.map(String) : null);
+    out.labels = names(c.labels);
+    out.columns = names(c.predictions ?? c.columns);
   }
   if (!out.labels && Array.isArray(m.labels) && m.labels.every((l) => typeof l === 'string' || typeof l === 'number')) {
     out.labels = (m.labels as unknown[]).map(String);
@@ -303,17 +305,35 @@ export function confusionMatrix(items: readonly GalleryItem[], run: 'a' | 'b' = 
   return { labels, matrix, unparsed };
 }
 
-/** True when metrics.json's confusion matrix agrees with the one computed from the predictions. */
+/**
+ * Whether metrics.json's confusion matrix agrees with the one computed from the predictions:
+ * null when the file has none. Columns are matched by name: label names, "unparseable" (null
+ * predictions) and "other" (predictions that are not a label of the file).
+ */
 export function confusionAgrees(computed: Confusion, metrics: MetricsSummary): boolean | null {
-  if (!metrics.confusion) return null;
   const m = metrics.confusion;
-  const n = computed.labels.length;
-  for (let i = 0; i < Math.max(n, m.length); i++) {
-    for (let j = 0; j < n; j++) {
-      if ((m[i]?.[j] ?? 0) !== (computed.matrix[i]?.[j] ?? 0)) return false;
+  if (!m) return null;
+  const rowNames = metrics.labels ?? m.map((_, i) => String(i));
+  const colNames = metrics.columns ?? rowNames;
+  if (rowNames.length !== m.length) return false;
+  const cell = (label: number, col: string): number => {
+    const row = computed.matrix[label];
+    if (!row) return 0;
+    if (col === 'unparseable' || col === 'none') return computed.unparsed[label] ?? 0;
+    if (col === 'other') return row.reduce((sum, v, j) => (colNames.includes(String(j)) ? sum : sum + v), 0);
+    return /^\d+$/.test(col) ? row[Number(col)] ?? 0 : 0;
+  };
+  for (let i = 0; i < m.length; i++) {
+    const label = Number(rowNames[i]);
+    if (!Number.isInteger(label)) return false;
+    for (let j = 0; j < colNames.length; j++) {
+      if ((m[i][j] ?? 0) !== cell(label, colNames[j])) return false;
     }
   }
-  return true;
+  // Every computed prediction must be counted somewhere in the file's rows.
+  const fileTotal = m.flat().reduce((a, b) => a + b, 0);
+  const computedTotal = computed.matrix.flat().reduce((a, b) => a + b, 0) + computed.unparsed.reduce((a, b) => a + b, 0);
+  return fileTotal === computedTotal;
 }
 
 // ---------------------------------------------------------------------------------------

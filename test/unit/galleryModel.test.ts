@@ -2,6 +2,8 @@
 // against metrics.json, comparison of two runs, and the bounded LRU cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   accuracyOf, compareRuns, confidenceOf, confusionAgrees, confusionMatrix, DEFAULT_FILTER, filterItems, labelNames,
   LruCache, parseMetrics, parsePredictionsJsonl, softmax, sortItems, toItems, type PredictionRecord,
@@ -88,13 +90,36 @@ test('confusion matrix counts label x prediction, unparsable apart, and agrees w
   // The sum of the matrix plus unparsable equals the number of items.
   assert.equal(c.matrix.flat().reduce((a, b) => a + b, 0) + c.unparsed.reduce((a, b) => a + b, 0), items.length);
   assert.equal(accuracyOf(items), 3 / 7);
-  const metrics = parseMetrics({ accuracy: 3 / 7, per_label: { 0: 0.5, 1: 0.5, 2: 1 / 3 }, confusion_matrix: [[1, 1, 0], [0, 1, 1], [0, 1, 1]] });
+  const metrics = parseMetrics({ accuracy: 3 / 7, per_label: { 0: 0.5, 1: 0.5, 2: 1 / 3 }, confusion: { labels: ['0', '1', '2'], predictions: ['0', '1', '2', 'unparseable'], matrix: [[1, 1, 0, 0], [0, 1, 1, 0], [0, 1, 1, 1]] } });
   assert.equal(confusionAgrees(c, metrics), true);
   assert.equal(confusionAgrees(c, parseMetrics({ confusion_matrix: [[1, 1, 0], [0, 2, 0], [0, 1, 1]] })), false);
+  // A file without the unparsable column does not account for every prediction.
+  assert.equal(confusionAgrees(c, parseMetrics({ confusion_matrix: [[1, 1, 0], [0, 1, 1], [0, 1, 1]] })), false);
   assert.equal(confusionAgrees(c, parseMetrics({ accuracy: 0.5 })), null);
   // Filtering by a matrix cell gives exactly that cell's count.
   for (let l = 0; l < 3; l++) for (let p = 0; p < 3; p++) {
     assert.equal(filterItems(items, { ...DEFAULT_FILTER, label: l, prediction: p }).length, c.matrix[l][p]);
+  }
+});
+
+test('the shared metrics vector (test/fixtures/metrics.json, written like evaluate.py) matches the gallery', () => {
+  const vector = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'metrics.json'), 'utf8')) as {
+    records: { id: string; label: number; prediction: number | null }[]; expected: unknown;
+  };
+  const items = toItems(vector.records.map((r) => rec(r.id, r.label, r.prediction)));
+  // evaluate.py nests metrics per split: {"test": {...}}.
+  const m = parseMetrics((JSON.parse(JSON.stringify({ test: vector.expected })) as Record<string, unknown>).test);
+  assert.equal(m.accuracy, accuracyOf(items));
+  assert.equal(m.count, items.length);
+  assert.equal(m.unparsed, confusionMatrix(items).unparsed.reduce((a, b) => a + b, 0));
+  assert.deepEqual(m.columns, ['0', '1', '2', 'other', 'unparseable']);
+  assert.equal(confusionAgrees(confusionMatrix(items), m), true);
+  // Changing one prediction breaks the agreement.
+  const changed = toItems(vector.records.map((r, i) => rec(r.id, r.label, i === 0 ? 2 : r.prediction)));
+  assert.equal(confusionAgrees(confusionMatrix(changed), m), false);
+  for (const [label, acc] of Object.entries(m.perLabel)) {
+    const rows = items.filter((it) => String(it.label) === label);
+    assert.equal(acc, accuracyOf(rows));
   }
 });
 

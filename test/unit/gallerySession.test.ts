@@ -39,8 +39,14 @@ before(() => {
     config: { ckpt_id: 'tiny', dataset_folder: 'dataset', mode: 'full' },
     metrics: { accuracy: 0.5, confusion_matrix: [[1, 1, 0], [0, 1, 1], [1, 0, 1]] },
   });
+  // Run B: no config.json; metrics.json as evaluate.py writes it, naming the dataset per split.
   writeRun(path.join(tmp, 'work', 'runs', 'tuned'), 'test', parquetIds.map((r, i) => ({ ...r, prediction: i === 5 ? null : r.label })), {
-    config: { dataset_folder: path.join(tmp, 'work', 'dataset') },
+    metrics: { test: {
+      n: 6, correct: 5, accuracy: 5 / 6, unparseable: 1,
+      per_label: { 0: { n: 2, correct: 2, accuracy: 1 }, 1: { n: 2, correct: 2, accuracy: 1 }, 2: { n: 2, correct: 1, accuracy: 0.5 } },
+      confusion: { labels: ['0', '1', '2'], predictions: ['0', '1', '2', 'other', 'unparseable'], matrix: [[2, 0, 0, 0, 0], [0, 2, 0, 0, 0], [0, 0, 1, 0, 1]] },
+      model: 'runs/tuned', dataset: 'dataset', kind: 'ours',
+    } },
   });
   // An image-folder run whose dataset is not named anywhere.
   writeRun(path.join(tmp, 'imgrun'), 'test', [
@@ -68,6 +74,13 @@ test('runFiles: splits, metrics, dataset candidates resolved relative to where t
   const found = await findRunDataset(base);
   assert.equal(found?.folder, path.join(tmp, 'work', 'dataset'));
   assert.equal(await findRunDataset(path.join(tmp, 'imgrun')), undefined);
+  // From metrics.json's split entry alone (no config.json), relative to the folder the CLI ran in.
+  const tuned = path.join(tmp, 'work', 'runs', 'tuned');
+  assert.deepEqual(await datasetCandidates(tuned, 'test'), ['dataset']);
+  assert.equal((await findRunDataset(tuned, [], 'test'))?.folder, path.join(tmp, 'work', 'dataset'));
+  assert.equal(await findRunDataset(tuned, [], 'validation'), undefined);
+  assert.equal((await readMetrics(tuned, 'test'))?.count, 6);
+  assert.equal(await readMetrics(tuned, 'validation'), null);
 });
 
 test('load: items, accuracy and confusion agree with metrics.json; the dataset comes from config.json', async () => {
@@ -121,7 +134,9 @@ test('two runs side by side: fixed/broken counts, metrics per run, unparsable pr
   assert.deepEqual(fixed, [parquetIds[1].id, parquetIds[3].id]); // base wrong on odd rows; tuned right except row 5
   assert.deepEqual(broken, []);
   assert.equal(r.items[5].b?.prediction, null);
-  assert.equal(r.runs[1].metrics, null);
+  assert.equal(r.runs[1].metrics?.accuracy, 5 / 6);
+  assert.equal(r.runs[1].metrics?.unparsed, 1);
+  assert.equal(r.dataset.path, path.join(tmp, 'work', 'dataset'));
   // clearCompare goes back to one run.
   const one = await call<LoadResult>(s, 'clearCompare', {}, 3);
   assert.equal(one.runs.length, 1);

@@ -67,10 +67,17 @@ function datasetValues(obj: Record<string, unknown> | undefined): string[] {
   return out;
 }
 
-/** dataset folder values named by the run's evaluation: metrics.json, then events.jsonl (last evaluate start), then config.json. */
-export async function datasetCandidates(runDir: string): Promise<string[]> {
+/**
+ * Dataset folder values named by the run's files, most specific first: metrics.json's entry for
+ * the split (evaluate.py writes {"<split>": {..., "dataset": <folder>}}), metrics.json's top level,
+ * events.jsonl (latest evaluate/train start event's config.dataset_folder), then config.json.
+ */
+export async function datasetCandidates(runDir: string, split?: string): Promise<string[]> {
   const values: string[] = [];
-  values.push(...datasetValues(await readJsonObject(path.join(runDir, 'metrics.json'))));
+  const metrics = await readJsonObject(path.join(runDir, 'metrics.json'));
+  const forSplit = split && metrics?.[split];
+  if (forSplit && typeof forSplit === 'object' && !Array.isArray(forSplit)) values.push(...datasetValues(forSplit as Record<string, unknown>));
+  values.push(...datasetValues(metrics));
   try {
     const text = await fsp.readFile(path.join(runDir, 'events.jsonl'), 'utf8');
     const starts = text.split('\n').filter((l) => l.includes('"start"')).reverse();
@@ -90,9 +97,9 @@ export async function datasetCandidates(runDir: string): Promise<string[]> {
  * run folder, its parents (runs/<name> usually sits in the folder the CLI ran from) and the
  * workspace folders. Only folders that hold a readable dataset count.
  */
-export async function findRunDataset(runDir: string, workspaceRoots: string[] = []): Promise<{ folder: string; from: string } | undefined> {
+export async function findRunDataset(runDir: string, workspaceRoots: string[] = [], split?: string): Promise<{ folder: string; from: string } | undefined> {
   const bases = [runDir, path.dirname(runDir), path.dirname(path.dirname(runDir)), ...workspaceRoots];
-  for (const value of await datasetCandidates(runDir)) {
+  for (const value of await datasetCandidates(runDir, split)) {
     const tries = path.isAbsolute(value) ? [value] : bases.map((b) => path.resolve(b, value));
     for (const t of [...new Set(tries)]) {
       if (await detectDataset(t).catch(() => undefined)) return { folder: t, from: value };

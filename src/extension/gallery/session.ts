@@ -93,7 +93,7 @@ export class GallerySession {
       if (info) return { path: info.root, format: info.format === 'imagefolder' ? 'imagefolder' : 'parquet', source: 'picked', message: `Dataset chosen by you: ${info.root}` };
     }
     for (const run of this.runs) {
-      const found = await findRunDataset(run, this.workspaceRoots);
+      const found = await findRunDataset(run, this.workspaceRoots, this.split ?? undefined);
       if (found) {
         const info = await detectDataset(found.folder);
         if (info) return { path: info.root, format: info.format === 'imagefolder' ? 'imagefolder' : 'parquet', source: 'config', message: `Dataset from the run's files (${found.from}): ${info.root}` };
