@@ -83,13 +83,18 @@ export async function readCheckedImage(imagePath: string): Promise<Uint8Array> {
   } catch (e) {
     throw new UserError(`cannot read image ${imagePath}: ${(e as Error).message}`, 'check the path');
   }
+  return checkImageBytes(bytes, imagePath);
+}
+
+/** Refuses bytes that are not a PNG/JPEG/WebP, or whose header says the image is over the size limit. */
+export function checkImageBytes(bytes: Uint8Array, name: string): Uint8Array {
   if (sniffMime(bytes) === 'application/octet-stream') {
-    throw new UserError(`not an image: ${imagePath}`, 'pass a PNG, JPEG or WebP file');
+    throw new UserError(`not an image: ${name}`, 'pass a PNG, JPEG or WebP file');
   }
   const dims = imageDimensions(bytes);
-  if (!dims) throw new UserError(`not a readable image (truncated header): ${imagePath}`, 'pass a PNG, JPEG or WebP file');
+  if (!dims) throw new UserError(`not a readable image (truncated header): ${name}`, 'pass a PNG, JPEG or WebP file');
   if (dims.width > MAX_IMAGE_SIDE || dims.height > MAX_IMAGE_SIDE) {
-    throw new UserError(`image is ${dims.width}x${dims.height}, larger than the ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} limit: ${imagePath}`,
+    throw new UserError(`image is ${dims.width}x${dims.height}, larger than the ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} limit: ${name}`,
       'resize it first; the model sees images at its own small resolution anyway');
   }
   return bytes;
