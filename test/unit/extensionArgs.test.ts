@@ -20,8 +20,8 @@ test('generate arguments', () => {
     generateArgs({ folder: '/w/dataset', splits: { train: 300, validation: 60, test: 60 }, imageSize: 448, seed: 7 }),
     ['generate', '--json', '--dataset-folder', '/w/dataset', '--image-size', '448', '--splits', 'train=300,validation=60,test=60', '--seed', '7'],
   );
-  const adv = generateArgs({ folder: 'd', splits: { train: 3 }, imageSize: 224, workers: 2, lineWidths: '1.5-4', randomColors: true });
-  assert.deepEqual(adv.slice(8), ['--workers', '2', '--line-width', '1.5-4', '--random-colors']);
+  const adv = generateArgs({ folder: 'd', splits: { train: 3 }, imageSize: 224, workers: 2, lineWidths: '1.5, 2,3', randomColors: true, overwrite: true });
+  assert.deepEqual(adv.slice(8), ['--workers', '2', '--line-width', '1.5,2,3', '--random-colors', '--overwrite']);
 });
 
 test('train arguments: steps or epochs, resume, interpreter', () => {
@@ -69,9 +69,11 @@ test('dataset id, token, number and line width validation', () => {
   assert.equal(validateInteger('8', 1, 64), undefined);
   assert.ok(validateInteger('0', 1, 64));
   assert.ok(validateInteger('1.5', 1, 64));
-  assert.equal(validateLineWidths('1.5-4'), undefined);
+  assert.equal(validateLineWidths('1.5, 2,3'), undefined);
   assert.equal(validateLineWidths('3'), undefined);
-  assert.ok(validateLineWidths('4-1'));
+  assert.ok(validateLineWidths('1.5-4'));
+  assert.ok(validateLineWidths('0'));
+  assert.ok(validateLineWidths('2,,3'));
   assert.ok(validateLineWidths('wide'));
 });
 

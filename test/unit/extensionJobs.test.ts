@@ -99,3 +99,18 @@ test('exclusive jobs queue behind the running one; cancel works for running and 
     assert.equal(mgr.cancel(first.id), false, 'an ended job cannot be cancelled again');
   } finally { cleanup(); }
 });
+
+test('exec runs a short verb outside the job list and returns its events', async () => {
+  const { mgr, cleanup } = setup();
+  try {
+    const ok = await mgr.exec(['ok']);
+    assert.equal(ok.exitCode, 0);
+    assert.equal(ok.events.at(-1)?.event, 'done');
+    assert.equal(mgr.active().length, 0);
+    const bad = await mgr.exec(['fail']);
+    assert.equal(bad.exitCode, 2);
+    assert.deepEqual(bad.error, { message: 'bad input', hint: 'try again' });
+    const slow = await mgr.exec(['slow', 'x'], { timeoutMs: 300 });
+    assert.equal(slow.timedOut, true);
+  } finally { cleanup(); }
+});

@@ -6,7 +6,7 @@ import { makeEvent, JobEvent } from '../../src/core/events';
 import { endMessage, finalStatus, initialJobState, percent, reduceJobEvent, statusBarText, statusBarTooltip } from '../../src/extension/viewModels/jobState';
 import { parseRunEvents, runDescription, runTooltip, escapeMd } from '../../src/extension/viewModels/runStatus';
 import {
-  datasetDescription, datasetMarkdown, labelDescription, labelTitle, rowDescription, rowLabel, rowTooltip, sortedLabels, splitDescription,
+  DatasetLike, datasetDescription, datasetMarkdown, labelDescription, labelTitle, rowDescription, rowLabel, rowTooltip, sortedLabels, splitDescription,
 } from '../../src/extension/viewModels/datasetLabels';
 import { formatBytes, formatDuration } from '../../src/extension/viewModels/format';
 
@@ -94,7 +94,7 @@ test('markdown escaping keeps names literal', () => {
   assert.equal(escapeMd('a_b*[x](y)'), 'a\\_b\\*\\[x\\]\\(y\\)');
 });
 
-const ds = {
+const ds: DatasetLike = {
   root: '/w/dataset', format: 'parquet', name: 'dataset',
   splits: [
     { name: 'train', rows: 3000, labelCounts: { '2': 1000, '10': 0, '0': 1000, '1': 1000 }, imageSizes: [224], files: ['a.parquet'], bytes: 12_345_678 },

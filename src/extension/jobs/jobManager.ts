@@ -119,6 +119,26 @@ export class JobManager {
     return true;
   }
 
+  /**
+   * Runs a short CLI verb (e.g. `doctor --json`) outside the job list: no status bar item, no
+   * queue. Resolves with its exit code and events; a timeout cancels it.
+   */
+  async exec(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<{ exitCode: number | null; events: JobEvent[]; error?: { message: string; hint: string }; timedOut: boolean }> {
+    const events: JobEvent[] = [];
+    const proc = startProcessJob({
+      command: this.opts.command,
+      args: [...this.opts.prefixArgs, ...args],
+      cwd: opts.cwd,
+      env: await this.opts.env(),
+      onEvent: (e) => events.push(e),
+    });
+    let timedOut = false;
+    const timer = opts.timeoutMs ? setTimeout(() => { timedOut = true; proc.cancel(2000); }, opts.timeoutMs) : undefined;
+    const r = await proc.result;
+    if (timer) clearTimeout(timer);
+    return { exitCode: r.exitCode, events, error: r.error ? { message: r.error.message, hint: r.error.hint } : undefined, timedOut };
+  }
+
   /** Cancels everything (extension deactivation). */
   dispose(): void {
     for (const j of [...this.queue]) this.cancel(j.id);

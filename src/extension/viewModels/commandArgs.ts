@@ -3,12 +3,13 @@
 
 export interface SplitSizes { [split: string]: number }
 
+/** Counts are per label, as in the CLI (`--splits train=3000` writes 3 x 3000 images). */
 export interface SplitPreset { label: string; detail: string; splits: SplitSizes }
 
 export const SPLIT_PRESETS: SplitPreset[] = [
   { label: 'Standard', detail: 'train 3000 / validation 300 / test 300', splits: { train: 3000, validation: 300, test: 300 } },
   { label: 'Small', detail: 'train 300 / validation 60 / test 60', splits: { train: 300, validation: 60, test: 60 } },
-  { label: 'Large', detail: 'train 12000 / validation 600 / test 600', splits: { train: 12000, validation: 600, test: 600 } },
+  { label: 'Tiny', detail: 'train 30 / validation 10 / test 10 (a quick try)', splits: { train: 30, validation: 10, test: 10 } },
 ];
 
 /** Image sizes PaliGemma 2 checkpoints come in (224/448/896) and SigLIP-friendly others. */
@@ -54,33 +55,34 @@ export interface GenerateAnswers {
   imageSize: number;
   seed?: number;
   workers?: number;
-  /** "min-max" in pixels of the stored image, e.g. "1.5-4". */
+  /** Stroke widths in pixels, "2" or "1.5,2,3" (one picked per image). */
   lineWidths?: string;
   randomColors?: boolean;
   format?: 'parquet' | 'imagefolder';
+  /** Replace splits that already exist in the folder. */
+  overwrite?: boolean;
 }
 
 export function generateArgs(a: GenerateAnswers): string[] {
   const args = ['generate', '--json', '--dataset-folder', a.folder, '--image-size', String(a.imageSize), '--splits', formatSplits(a.splits)];
   if (a.seed !== undefined) args.push('--seed', String(a.seed));
   if (a.workers !== undefined) args.push('--workers', String(a.workers));
-  if (a.lineWidths) args.push('--line-width', a.lineWidths);
-  if (a.randomColors === true) args.push('--random-colors');
-  if (a.randomColors === false) args.push('--no-random-colors');
+  if (a.lineWidths) args.push('--line-width', a.lineWidths.split(',').map((w) => w.trim()).filter(Boolean).join(','));
+  if (a.randomColors) args.push('--random-colors');
   if (a.format) args.push('--format', a.format);
+  if (a.overwrite) args.push('--overwrite');
   return args;
 }
 
-/** Validates "3", "2.5", "1.5-4" (pixel widths). */
+/** Validates "3" or "1.5, 2, 3" (stroke widths in pixels, one picked per image). */
 export function validateLineWidths(text: string): string | undefined {
   const t = text.trim();
   if (!t) return undefined;
-  const m = /^(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?$/.exec(t);
-  if (!m) return 'A width in pixels (2.5) or a range (1.5-4)';
-  const lo = Number(m[1]);
-  const hi = m[2] === undefined ? lo : Number(m[2]);
-  if (lo <= 0 || hi < lo) return 'The range must be positive and increasing';
-  if (hi > 64) return 'At most 64 pixels';
+  for (const part of t.split(',').map((p) => p.trim())) {
+    if (!/^\d+(\.\d+)?$/.test(part)) return 'Widths in pixels, e.g. 2 or 1.5,2,3';
+    const w = Number(part);
+    if (w <= 0 || w > 64) return 'Each width is more than 0 and at most 64 pixels';
+  }
   return undefined;
 }
 

@@ -1,0 +1,196 @@
+// Fine-tune PaliGemma 2…, Resume, Evaluate Model…, Export to ONNX, Cancel Job.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { describeDataset, DatasetInfo } from '../../core/datasetRead';
+import type { Job } from '../jobs/jobManager';
+import { pickDataset, pickRun, pickSplit } from '../pickers';
+import { argPath, displayPath, runJob, Services } from '../services';
+import { requireWorkspace, resolveInWorkspace, settings } from '../settings';
+import { ensureEnvironment } from './envCommands';
+import {
+  MODEL_CHOICES, TRAIN_MODES, TrainAnswers, TrainLength, TrainMode, defaultRunName, evaluateArgs, exportOnnxArgs, parseTrainLength, trainArgs,
+  validateRunName,
+} from '../viewModels/commandArgs';
+import { readRun, RunInfo } from '../viewModels/runFolders';
+
+export function registerTrainCommands(s: Services): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('intersections.fineTune', (arg?: unknown) => fineTune(s, arg)),
+    vscode.commands.registerCommand('intersections.resumeTraining', (arg?: unknown) => resume(s, arg)),
+    vscode.commands.registerCommand('intersections.evaluate', (arg?: unknown) => evaluate(s, arg)),
+    vscode.commands.registerCommand('intersections.exportOnnx', (arg?: unknown) => exportOnnx(s, arg)),
+    vscode.commands.registerCommand('intersections.cancelJob', (arg?: unknown) => cancelJob(s, arg)),
+  ];
+}
+
+const TITLE = 'Fine-tune PaliGemma 2';
+
+async function datasetFrom(arg: unknown): Promise<DatasetInfo | undefined> {
+  const p = argPath(arg);
+  if (p) {
+    try { return await describeDataset(p); } catch { /* not a dataset: ask */ }
+  }
+  return pickDataset(`${TITLE}: dataset`);
+}
+
+async function fineTune(s: Services, arg?: unknown): Promise<void> {
+  const root = requireWorkspace();
+  if (!root) return;
+  const dataset = await datasetFrom(arg);
+  if (!dataset) return;
+
+  const def = settings.defaultModel();
+  const models = MODEL_CHOICES.some((m) => m.id === def) ? MODEL_CHOICES : [{ id: def, detail: 'from the setting intersections.defaultModel' }, ...MODEL_CHOICES];
+  const ordered = [...models.filter((m) => m.id === def), ...models.filter((m) => m.id !== def)];
+  const modelPick = await vscode.window.showQuickPick(
+    [...ordered.map((m) => ({ label: m.id, detail: m.detail, description: m.id === def ? 'default' : '' })), { label: 'Other…', detail: 'a Hub checkpoint id or a local folder', description: '' }],
+    { title: `${TITLE} (1/4): model`, placeHolder: `Dataset ${dataset.name}: which model?` },
+  );
+  if (!modelPick) return;
+  let model = modelPick.label;
+  if (model === 'Other…') {
+    const other = await vscode.window.showInputBox({ title: `${TITLE}: model`, prompt: 'Checkpoint id (e.g. google/paligemma2-3b-pt-224) or a local folder', validateInput: (v) => (v.trim() && !/\s/.test(v.trim()) ? undefined : 'One id or path, no spaces') });
+    if (!other) return;
+    model = other.trim();
+  }
+
+  const modePick = await vscode.window.showQuickPick(
+    TRAIN_MODES.map((m) => ({ label: m, description: MODE_HELP[m] })),
+    { title: `${TITLE} (2/4): mode`, placeHolder: 'What to train' },
+  );
+  if (!modePick) return;
+  const mode = modePick.label as TrainMode;
+
+  const lengthText = await vscode.window.showInputBox({
+    title: `${TITLE} (3/4): length`,
+    prompt: 'Number of steps (e.g. 200) or of epochs (e.g. 3 epochs)',
+    value: model === 'tiny' ? '300' : '64',
+    validateInput: (v) => { const r = parseTrainLength(v); return typeof r === 'string' ? r : undefined; },
+  });
+  if (lengthText === undefined) return;
+  const length = parseTrainLength(lengthText) as TrainLength;
+
+  const runsRoot = resolveInWorkspace(settings.runsFolder()) ?? path.join(root, 'runs');
+  const name = await vscode.window.showInputBox({
+    title: `${TITLE} (4/4): run name`,
+    prompt: `The run folder under ${displayPath(runsRoot)}`,
+    value: defaultRunName(model, mode),
+    validateInput: (v) => validateRunName(v) ?? (existsSync(path.join(runsRoot, v.trim())) ? 'A run with this name exists (resume it from the Runs view)' : undefined),
+  });
+  if (name === undefined) return;
+
+  const answers: TrainAnswers = { model, dataset: dataset.root, outputDir: path.join(runsRoot, name.trim()), mode, length };
+  await startTraining(s, answers, root, `Fine-tune ${name.trim()}`);
+}
+
+const MODE_HELP: Record<TrainMode, string> = {
+  auto: 'pick from the GPU memory (LoRA on small GPUs, attention layers otherwise)',
+  lora: 'LoRA adapters (PEFT): little memory',
+  attn: 'only the attention layers of the language model (as in the big_vision tutorial)',
+  full: 'all weights: most memory',
+  qlora: '4-bit base + LoRA: the least memory (CUDA only)',
+};
+
+/** Environment check, the one-training-job rule, then the background job. */
+async function startTraining(s: Services, answers: TrainAnswers, root: string, title: string): Promise<Job | undefined> {
+  if (!(await ensureEnvironment(s))) return undefined;
+  const running = s.jobs.runningExclusive();
+  if (running) {
+    const c = await vscode.window.showWarningMessage(
+      `A training job is running (${running.spec.title}). Queue this one to run after it, or cancel the running one?`,
+      'Queue', 'Cancel Running Job',
+    );
+    if (!c) return undefined;
+    if (c === 'Cancel Running Job') s.jobs.cancel(running.id);
+  }
+  const job = runJob(s, { args: trainArgs(answers), title, cwd: root, runDir: answers.outputDir, exclusive: true }, {
+    endActions: (j) => {
+      const acts = [{ title: 'Evaluate…', run: () => vscode.commands.executeCommand('intersections.evaluate', answers.outputDir) }];
+      if (j.state.artifacts.some((a) => a.kind === 'predictions')) acts.unshift({ title: 'Show Predictions', run: () => vscode.commands.executeCommand('intersections.showPredictions', answers.outputDir) });
+      return acts;
+    },
+  });
+  s.runs.refresh(50);
+  return job;
+}
+
+async function resume(s: Services, arg?: unknown): Promise<void> {
+  const root = requireWorkspace();
+  if (!root) return;
+  const dir = argPath(arg) ?? (await pickRun(s, 'Resume Training', (r) => r.summary.status !== 'running' && r.summary.status !== 'finished', 'No stopped or failed run to resume.'))?.dir;
+  if (!dir) return;
+  if (s.jobs.activeIn(dir)) { void vscode.window.showInformationMessage(`${path.basename(dir)} is already running.`); return; }
+  const run = await readRun(dir);
+  let dataset = run.summary.dataset ? resolveFrom(root, run.summary.dataset) : undefined;
+  if (!dataset || !existsSync(dataset)) dataset = (await pickDataset(`Resume ${run.name}: dataset`))?.root;
+  if (!dataset) return;
+  const model = run.summary.model ?? settings.defaultModel();
+  const mode = TRAIN_MODES.includes(run.summary.mode as TrainMode) ? (run.summary.mode as TrainMode) : undefined;
+  const max = run.config?.max_steps ?? run.config?.maxSteps;
+  const length: TrainLength | undefined = typeof max === 'number' && max > 0 ? { maxSteps: max } : undefined;
+  await startTraining(s, { model, dataset, outputDir: dir, mode, length, resume: true }, root, `Resume ${run.name}`);
+}
+
+function resolveFrom(root: string, p: string): string {
+  return path.isAbsolute(p) ? p : path.join(root, p);
+}
+
+async function runWithModel(s: Services, arg: unknown, title: string): Promise<string | undefined> {
+  const given = argPath(arg);
+  if (given) return given;
+  return (await pickRun(s, title, (r: RunInfo) => r.hasModel && r.summary.status !== 'running', 'No run has a trained model yet: fine-tune one first (Intersections: Fine-tune PaliGemma 2…).'))?.dir;
+}
+
+async function evaluate(s: Services, arg?: unknown): Promise<void> {
+  const root = requireWorkspace();
+  if (!root) return;
+  const run = await runWithModel(s, arg, 'Evaluate Model: run');
+  if (!run) return;
+  const known = (await readRun(run)).summary.dataset;
+  let info: DatasetInfo | undefined;
+  if (known && existsSync(resolveFrom(root, known))) {
+    const c = await vscode.window.showQuickPick(
+      [{ label: path.basename(known), description: 'the dataset it was trained on', id: 'known' }, { label: 'Another Dataset…', description: '', id: 'other' }],
+      { title: 'Evaluate Model: dataset' },
+    );
+    if (!c) return;
+    if (c.id === 'known') info = await describeDataset(resolveFrom(root, known)).catch(() => undefined);
+  }
+  info ??= await pickDataset('Evaluate Model: dataset');
+  if (!info) return;
+  const split = await pickSplit(info, 'Evaluate Model: split');
+  if (!split) return;
+  if (!(await ensureEnvironment(s))) return;
+  runJob(s, { args: evaluateArgs({ model: run, dataset: info.root, split }), title: `Evaluate ${path.basename(run)} on ${split}`, cwd: root, runDir: run }, {
+    endActions: () => [{ title: 'Show Predictions', run: () => vscode.commands.executeCommand('intersections.showPredictions', run) }],
+  });
+}
+
+async function exportOnnx(s: Services, arg?: unknown): Promise<void> {
+  const root = requireWorkspace();
+  if (!root) return;
+  const run = await runWithModel(s, arg, 'Export to ONNX: run');
+  if (!run) return;
+  if (!(await ensureEnvironment(s))) return;
+  runJob(s, { args: exportOnnxArgs(run), title: `Export ${path.basename(run)} to ONNX`, cwd: root, runDir: run }, {
+    endActions: () => [{ title: 'Reveal in Explorer', run: () => vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(run)) }],
+  });
+}
+
+async function cancelJob(s: Services, arg?: unknown): Promise<void> {
+  const active = s.jobs.active();
+  let target: Job | undefined;
+  if (typeof arg === 'number') target = s.jobs.get(arg);
+  else if (argPath(arg)) target = s.jobs.activeIn(argPath(arg)!);
+  if (!target) {
+    if (active.length === 0) { void vscode.window.showInformationMessage('No Intersections job is running.'); return; }
+    const pick = await vscode.window.showQuickPick(
+      active.map((j) => ({ label: j.spec.title, description: j.state.status, detail: j.spec.runDir ? displayPath(j.spec.runDir) : undefined, job: j })),
+      { title: 'Cancel Job', placeHolder: 'Which job?' },
+    );
+    target = pick?.job;
+  }
+  if (!target) return;
+  s.jobs.cancel(target.id);
+}
