@@ -67,7 +67,7 @@ async function parquetSplitsIn(dir: string): Promise<SplitFiles[]> {
 }
 
 /** <split>/<label>/<image> under `root`. */
-async function imageFolderSplits(root: string): Promise<SplitFiles[]> {
+export async function imageFolderSplits(root: string): Promise<SplitFiles[]> {
   const splits: SplitFiles[] = [];
   for (const entry of await listDir(root)) {
     if (!entry.isDirectory() || !IMAGEFOLDER_SPLITS.includes(entry.name)) continue;

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { FileMetaData } from 'hyparquet';
 import { UserError } from './events';
 import { imageDimensions, ImageMime, sniffMime } from './datasetImage';
-import { ACCEPTED_LAYOUTS, detectLayout, Layout, SplitFiles } from './datasetLayout';
+import { ACCEPTED_LAYOUTS, detectLayout, imageFolderSplits, Layout, SplitFiles } from './datasetLayout';
 import {
   columnSchema, fileRows, huggingfaceMetadata, OpenParquet, readColumnValues, readRows, Row,
   topLevelColumns, withoutLeaves, withParquet,
@@ -512,7 +512,7 @@ export async function* iterateRows(folder: string, split: string): AsyncGenerato
   }
 }
 
-/** Files to publish for a dataset, relative to its root (README.md, intersections.json, data files or images). */
+/** Files to publish for a dataset, relative to its root: README.md, intersections.json, the data files, and image folders next to Parquet shards. */
 export async function datasetFiles(folder: string): Promise<string[]> {
   const root = await requireFolder(folder);
   const layout = await requireLayout(root);
@@ -521,6 +521,8 @@ export async function datasetFiles(folder: string): Promise<string[]> {
     if (await fsp.stat(path.join(root, extra)).then((s) => s.isFile(), () => false)) out.push(extra);
   }
   for (const s of layout.splits) for (const f of s.files) out.push(rel(root, f));
+  // `generate --format imagefolder` also writes <split>/<label>/*.png next to the Parquet shards.
+  if (layout.kind === 'parquet') for (const s of await imageFolderSplits(root)) for (const f of s.files) out.push(rel(root, f));
   return out;
 }
 

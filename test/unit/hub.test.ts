@@ -85,6 +85,18 @@ describe('pushDataset', () => {
     });
   });
 
+  it('also uploads the image folders that sit next to Parquet shards', async () => {
+    const both = path.join(tmp, 'both');
+    writeOurDataset(both, { test: { perLabel: 1 } });
+    writeImageFolder(both, { test: { 0: 1, 1: 1, 2: 1 } });
+    await withHub({ token: TOKEN }, async (hub) => {
+      await pushDataset({ folder: both, datasetId: 'alice/both', token: TOKEN, hubUrl: hub.url });
+      assert.deepEqual(hub.problems, []);
+      assert.deepEqual(hub.commits[0].files.map((f) => f.path).sort(),
+        ['README.md', 'data/test-00000-of-00001.parquet', 'intersections.json', 'test/0/0000.png', 'test/1/0000.png', 'test/2/0000.png']);
+    });
+  });
+
   it('adds a commit to an existing repo (409 on create) and uploads image folders', async () => {
     const folder = path.join(tmp, 'imf');
     writeImageFolder(folder, { train: { 0: 2, 1: 1 } });
