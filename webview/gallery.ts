@@ -230,15 +230,12 @@ function apply(result: LoadResult): void {
   const runPaths = result.runs.map((r) => r.path);
   const sameRuns = runPaths.length === state.runs.length && runPaths.every((p, i) => p === state.runs[i]);
   const first = data === undefined;
-  if (!sameRuns && state.runs.length > 0) {
-    // Other runs than the saved ones: start from a clean view.
-    const keep = state.filter.run === 'b' && runPaths.length < 2;
-    state = { ...defaultViewState(runPaths), filter: { ...state.filter, run: keep ? 'a' : state.filter.run, compare: runPaths.length < 2 ? 'all' : state.filter.compare } };
-  }
+  // Other runs than before (a run to compare was added or dropped): keep filters and sort, start at the top.
+  if (!sameRuns && state.runs.length > 0) state.scrollTop = 0;
   if (runPaths.length < 2) state.filter = { ...state.filter, run: 'a', compare: 'all' };
   state.runs = runPaths;
   state.split = result.split;
-  state.datasetFolder = result.dataset.source === 'picked' ? result.dataset.path : state.datasetFolder;
+  state.datasetFolder = result.dataset.source === 'picked' ? result.dataset.path : null;
   data = result;
   imageCache.clear();
   clearCells();

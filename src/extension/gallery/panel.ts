@@ -43,10 +43,20 @@ export async function pickRun(title: string, exclude: string[] = []): Promise<st
   return choice?.run;
 }
 
-export function toPath(arg: unknown): string | undefined {
+export function toPath(arg: unknown, depth = 0): string | undefined {
   if (arg instanceof vscode.Uri) return arg.fsPath;
   if (typeof arg === 'string' && arg) return path.isAbsolute(arg) ? arg : path.resolve(workspaceRoots()[0] ?? process.cwd(), arg);
-  if (arg && typeof arg === 'object' && 'fsPath' in arg && typeof (arg as { fsPath: unknown }).fsPath === 'string') return (arg as { fsPath: string }).fsPath;
+  if (arg && typeof arg === 'object' && depth < 3) {
+    // A Uri-like, or a tree item / view model of a run (resourceUri, runDir, path, folder).
+    const o = arg as Record<string, unknown>;
+    if (typeof o.fsPath === 'string' && o.fsPath) return o.fsPath;
+    for (const k of ['resourceUri', 'uri', 'runDir', 'run_dir', 'path', 'folder']) {
+      if (o[k] !== undefined && o[k] !== arg) {
+        const p = toPath(o[k], depth + 1);
+        if (p) return p;
+      }
+    }
+  }
   return undefined;
 }
 
