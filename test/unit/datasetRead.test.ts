@@ -128,6 +128,33 @@ describe('our format (design.md v1)', () => {
   });
 });
 
+describe('real `intersections generate` output', () => {
+  it('reads the generated Parquet, and its ids name the image-folder copy of the same PNG', async () => {
+    const root = path.join(tmp, 'generated');
+    const gen = spawnSync(process.execPath, [CLI, 'generate', '--image-size', '64', '--dataset-folder', root, '--splits', 'train=2,test=1', '--seed', '5', '--workers', '1', '--format', 'imagefolder', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(gen.status, 0, gen.stdout + gen.stderr);
+    const meta = JSON.parse(fs.readFileSync(path.join(root, 'intersections.json'), 'utf8'));
+    const info = await describeDataset(root);
+    assert.equal(info.format, 'intersections');
+    assert.deepEqual(info.splits.map((s) => s.name), ['train', 'test']);
+    for (const s of info.splits) {
+      assert.deepEqual(s.labelCounts, meta.splits[s.name].label_counts);
+      assert.deepEqual(s.imageSizes, [64]);
+    }
+    const rows = await listRows(root, 'train');
+    assert.equal(rows.length, 6);
+    for (const r of rows) {
+      const img = await readImage(root, 'train', r.id);
+      assert.deepEqual(img.bytes, new Uint8Array(fs.readFileSync(path.join(root, ...r.id.split('/')))), r.id);
+      assert.equal(r.id.split('/')[1], String(r.label));
+      assert.equal(r.imageSize, 64);
+    }
+    let n = 0;
+    for await (const r of iterateRows(root, 'test')) { assert.deepEqual(imageDimensions(r.image.bytes), { width: 64, height: 64 }); n++; }
+    assert.equal(n, 3);
+  });
+});
+
 describe('foreign Parquet datasets', () => {
   it('opens <split>.parquet with a binary image column and string labels', async () => {
     const root = path.join(tmp, 'foreign-flat');
