@@ -140,14 +140,18 @@ export function checkReadable(a: Polyline, b: Polyline, lineWidth: number, image
   if (wantLabel !== undefined && crossings.length !== wantLabel) return { ok: false, reason: 'other-label' };
   const margin = vertexMarginFor(lineWidth, imageSize);
   const clearance = clearanceFor(lineWidth);
+  const radii: number[] = [];
   for (const c of crossings) {
     if (c.angleDeg < MIN_CROSSING_ANGLE_DEG) return { ok: false, reason: 'glancing-angle' };
-    if (c.point[0] < margin || c.point[0] > imageSize - margin || c.point[1] < margin || c.point[1] > imageSize - margin) return { ok: false, reason: 'crossing-at-border' };
+    // The region where the strokes run together (radius) must not reach a vertex or the border.
+    const radius = crossingRadius(c, clearance, lineWidth);
+    radii.push(radius);
+    const m = Math.max(margin, radius);
+    if (c.point[0] < m || c.point[0] > imageSize - m) return { ok: false, reason: 'crossing-at-border' };
     for (const v of [...a, ...b]) {
-      if (Math.hypot(v[0] - c.point[0], v[1] - c.point[1]) < margin) return { ok: false, reason: 'crossing-at-vertex' };
+      if (Math.hypot(v[0] - c.point[0], v[1] - c.point[1]) < m) return { ok: false, reason: 'crossing-at-vertex' };
     }
   }
-  const radii = crossings.map((c) => crossingRadius(c, clearance, lineWidth));
   if (crossings.length === 2) {
     const [c0, c1] = crossings;
     if (Math.hypot(c0.point[0] - c1.point[0], c0.point[1] - c1.point[1]) < radii[0] + radii[1]) return { ok: false, reason: 'crossings-too-close' };

@@ -16,44 +16,40 @@ function chunk(type: string, data: Buffer): Buffer {
   return out;
 }
 
-export interface RgbaSource {
-  width: number;
-  height: number;
-  /** RGBA bytes, row-major, 4 bytes a pixel, opaque (alpha is ignored). */
+/** Rows `firstRow ..` of an image as RGBA bytes (4 bytes a pixel, opaque: alpha is ignored). */
+export interface RgbaStrip {
+  firstRow: number;
   data: Uint8Array | Uint8ClampedArray;
 }
 
 /**
- * Encodes opaque RGBA pixels as an RGB PNG. `firstRow`/`rowCount` say which rows `data`
- * holds; the other rows are filled with `fill` (the background colour), so the caller can
- * read back from the canvas only the band of rows that has ink in it.
+ * Encodes an opaque image given as horizontal strips of RGBA rows as an RGB PNG. Rows no
+ * strip covers are filled with `fill` (the background), so the caller reads back from the
+ * canvas only the rows that have ink in them.
  */
-export function encodePngRgb(src: RgbaSource, opts: { level?: number; firstRow?: number; fill?: [number, number, number] } = {}): Buffer {
-  const { width, height, data } = src;
-  const firstRow = opts.firstRow ?? 0;
-  const rowCount = Math.floor(data.length / (4 * width));
+export function encodePngRgb(width: number, height: number, strips: RgbaStrip[], opts: { level?: number; fill?: [number, number, number] } = {}): Buffer {
   const [fr, fg, fb] = opts.fill ?? [255, 255, 255];
   const stride = width * 3 + 1;
-  const raw = Buffer.alloc(stride * height); // zero-filled: a uniform Sub-filtered row is [1, fr, fg, fb, 0, 0, ...]
-  let o = 0;
-  for (let y = 0; y < height; y++) {
+  // Zero-filled: a uniform Sub-filtered row is [1, fr, fg, fb, 0, 0, ...].
+  const raw = Buffer.alloc(stride * height);
+  for (let y = 0, o = 0; y < height; y++, o += stride) {
     raw[o] = 1; // filter type Sub
-    const r = y - firstRow;
-    if (r < 0 || r >= rowCount) {
-      raw[o + 1] = fr; raw[o + 2] = fg; raw[o + 3] = fb;
-      o += stride;
-      continue;
+    raw[o + 1] = fr; raw[o + 2] = fg; raw[o + 3] = fb;
+  }
+  for (const strip of strips) {
+    const data = strip.data;
+    const rows = Math.min(Math.floor(data.length / (4 * width)), height - strip.firstRow);
+    for (let r = 0; r < rows; r++) {
+      let p = r * width * 4;
+      let q = (strip.firstRow + r) * stride + 1;
+      let r0 = 0, g0 = 0, b0 = 0;
+      for (let x = 0; x < width; x++) {
+        const rv = data[p], gv = data[p + 1], bv = data[p + 2];
+        raw[q] = (rv - r0) & 255; raw[q + 1] = (gv - g0) & 255; raw[q + 2] = (bv - b0) & 255;
+        r0 = rv; g0 = gv; b0 = bv;
+        p += 4; q += 3;
+      }
     }
-    let p = r * width * 4;
-    let q = o + 1;
-    let r0 = 0, g0 = 0, b0 = 0;
-    for (let x = 0; x < width; x++) {
-      const rv = data[p], gv = data[p + 1], bv = data[p + 2];
-      raw[q] = (rv - r0) & 255; raw[q + 1] = (gv - g0) & 255; raw[q + 2] = (bv - b0) & 255;
-      r0 = rv; g0 = gv; b0 = bv;
-      p += 4; q += 3;
-    }
-    o += stride;
   }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);

@@ -3,7 +3,10 @@
 // projecting caps; line a first, line b on top.
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { Sample } from './geometry';
-import { encodePngRgb } from './png';
+import { encodePngRgb, type RgbaStrip } from './png';
+
+/** Pixels per getImageData strip (224 x 16). */
+const STRIP_PIXELS = 3584;
 
 export type PngEncoder = 'own' | 'canvas';
 
@@ -47,12 +50,17 @@ export class Renderer {
     const ctx = this.draw(sample);
     const size = sample.imageSize;
     if (this.encoder === 'canvas') return this.surface(size).canvas.toBuffer('image/png');
-    // Only the band of rows the strokes can reach is read back; the rest is background.
+    // Only the rows the strokes can reach are read back, in strips: one large getImageData
+    // costs several times more than the same pixels in small strips (allocation of big buffers).
     const ys = [...sample.lineA, ...sample.lineB].map((p) => p[1]);
     const pad = sample.lineWidth + 2;
     const lo = Math.max(0, Math.floor(Math.min(...ys) - pad));
     const hi = Math.min(size, Math.ceil(Math.max(...ys) + pad));
-    const band = ctx.getImageData(0, lo, size, hi - lo);
-    return encodePngRgb({ width: size, height: size, data: band.data }, { firstRow: lo, level: this.deflateLevel });
+    const strips: RgbaStrip[] = [];
+    const stripRows = Math.max(1, Math.floor(STRIP_PIXELS / size));
+    for (let y = lo; y < hi; y += stripRows) {
+      strips.push({ firstRow: y, data: ctx.getImageData(0, y, size, Math.min(stripRows, hi - y)).data });
+    }
+    return encodePngRgb(size, size, strips, { level: this.deflateLevel });
   }
 }
