@@ -151,6 +151,13 @@ test('image folder with an HTML file name: dataset unknown until picked, then se
   const none = await call<ImagesResult>(s, 'images', { ids: ['test/0/0000.png'] }, 2);
   assert.match(none.failed[0].reason, /dataset not found/);
 
+  // A folder without a dataset is refused with a reason.
+  const wrong = await s.handle({ kind: 'request', reqId: 3, method: 'pickDataset', params: {} }, {
+    ...ui(), pickDataset: async () => { s.pickedDataset = path.join(tmp, 'work', 'runs'); return true; },
+  });
+  assert.ok(wrong?.ok);
+  assert.equal((wrong as { result: LoadResult }).result.dataset.path, null);
+  assert.match((wrong as { result: LoadResult }).result.dataset.message, /runs holds no dataset/);
   const picked = await s.handle({ kind: 'request', reqId: 3, method: 'pickDataset', params: {} }, {
     ...ui(), pickDataset: async () => { s.pickedDataset = path.join(tmp, 'imgs'); return true; },
   });

@@ -88,9 +88,12 @@ export class GallerySession {
   }
 
   private async resolveDataset(): Promise<DatasetInfo> {
+    let refused = '';
     if (this.pickedDataset) {
       const info = await detectDataset(this.pickedDataset).catch(() => undefined);
       if (info) return { path: info.root, format: info.format === 'imagefolder' ? 'imagefolder' : 'parquet', source: 'picked', message: `Dataset chosen by you: ${info.root}` };
+      refused = `${this.pickedDataset} holds no dataset (Parquet files with image and label columns, or <split>/<label>/ image folders). `;
+      this.pickedDataset = null;
     }
     for (const run of this.runs) {
       const found = await findRunDataset(run, this.workspaceRoots, this.split ?? undefined);
@@ -99,7 +102,7 @@ export class GallerySession {
         if (info) return { path: info.root, format: info.format === 'imagefolder' ? 'imagefolder' : 'parquet', source: 'config', message: `Dataset from the run's files (${found.from}): ${info.root}` };
       }
     }
-    return { path: null, format: null, source: 'none', message: 'The dataset of this run was not found, so images cannot be shown. Use "Choose dataset…" to pick its folder.' };
+    return { path: null, format: null, source: 'none', message: refused + 'The dataset of this run was not found, so images cannot be shown. Use "Choose dataset…" to pick its folder.' };
   }
 
   /** Images for ids of the loaded predictions, as data: URIs; unknown ids are refused one by one. */
