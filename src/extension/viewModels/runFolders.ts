@@ -80,11 +80,11 @@ export async function readRun(dir: string, live = false): Promise<RunInfo> {
   let events = '';
   const eventsFile = path.join(dir, 'events.jsonl');
   try {
-    mtimeMs = Math.max(mtimeMs, (await fsp.stat(eventsFile)).mtimeMs);
-    // The start event (config, mode) is at the head; status and metrics near the end.
-    const head = await readHead(eventsFile, 64 * 1024);
-    const tail = await readTail(eventsFile, 1024 * 1024);
-    events = head.length >= 64 * 1024 ? head + tail : tail;
+    const st = await fsp.stat(eventsFile);
+    mtimeMs = Math.max(mtimeMs, st.mtimeMs);
+    // Long logs: the start event (config, mode) is at the head; status and metrics near the end.
+    const TAIL = 1024 * 1024;
+    events = st.size <= TAIL ? await fsp.readFile(eventsFile, 'utf8') : (await readHead(eventsFile, 64 * 1024)) + (await readTail(eventsFile, TAIL));
   } catch { /* not written yet */ }
   let entries: string[] = [];
   try { entries = await fsp.readdir(dir); } catch { /* removed meanwhile */ }
