@@ -17,7 +17,7 @@ import {
   defaultViewState, MAX_IMAGE_BATCH, validateHostMessage, validateViewState,
   type GalleryMethod, type GalleryMethods, type GalleryViewState, type LoadResult,
 } from '../src/core/galleryProtocol';
-import { el, formatPercent, renderCell, renderConfusion, setCellImage } from './render';
+import { el, formatPercent, renderCell, renderConfusion, renderDetail, setCellImage } from './render';
 import { cellPosition, visibleRange, type GridGeometry } from './virtualGrid';
 
 interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
@@ -125,10 +125,12 @@ function buildLayout(): void {
   );
 
   const body = el(document, 'div', { class: 'body' });
-  const matrices = el(document, 'aside', { class: 'matrices', 'data-testid': 'confusion' });
+  const aside = el(document, 'aside', { class: 'side' });
+  const matrices = el(document, 'div', { class: 'matrices', 'data-testid': 'confusion' });
+  aside.append(matrices, el(document, 'div', { class: 'detail-slot', 'data-testid': 'gallery-detail-slot' }));
   const scroller = el(document, 'div', { class: 'scroller', 'data-testid': 'gallery-grid', tabindex: '0', role: 'list' });
   scroller.append(el(document, 'div', { class: 'sizer' }));
-  body.append(matrices, scroller);
+  body.append(aside, scroller);
 
   root.append(header, controls, status, body);
   document.body.append(root);
@@ -196,6 +198,13 @@ function wireControls(): void {
     refresh(true);
   });
   const scroller = $('gallery-grid');
+  // A click (or Enter/Space) on a cell shows its details beside the grid.
+  const select = (target: EventTarget | null) => {
+    const cell = (target as HTMLElement | null)?.closest('[data-testid="gallery-item"]') as HTMLElement | null;
+    if (cell) showDetail(cell.dataset.id ?? '');
+  };
+  scroller.addEventListener('click', (ev) => select(ev.target));
+  scroller.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); select(ev.target); } });
   scroller.addEventListener('scroll', () => { state.scrollTop = scroller.scrollTop; saveState(); scheduleGrid(); }, { passive: true });
   new ResizeObserver(() => scheduleGrid()).observe(scroller);
 }
@@ -239,6 +248,7 @@ function apply(result: LoadResult): void {
   data = result;
   imageCache.clear();
   clearCells();
+  showDetail(detailId);
   renderHeader();
   refresh(false);
   if (first || sameRuns) $('gallery-grid').scrollTop = state.scrollTop;
@@ -333,6 +343,18 @@ function renderMatrices(): void {
   box.append(el(document, 'div', { class: 'hint' }, 'Rows: true label, columns: prediction. Click a count to filter; click again to clear.'));
 }
 
+let detailId: string | null = null;
+
+function showDetail(id: string | null): void {
+  detailId = id;
+  const slot = $('gallery-detail-slot');
+  slot.replaceChildren();
+  const item = id === null ? undefined : data?.items.find((it) => it.id === id);
+  for (const c of cells.values()) c.classList.toggle('selected', c.dataset.id === id);
+  if (!item || !data) return;
+  slot.append(renderDetail(document, item, data.runs.map((r) => r.name)));
+}
+
 // ------------------------------------------------------------------------------------------
 // Virtualised grid
 
@@ -366,6 +388,8 @@ function renderGrid(): void {
     const item = view[i];
     if (!c) {
       c = renderCell(document, item, i);
+      c.tabIndex = 0;
+      if (item.id === detailId) c.classList.add('selected');
       const pos = cellPosition(i, range.columns, GEO);
       c.style.transform = `translate(${pos.left}px, ${pos.top}px)`;
       cells.set(i, c);

@@ -67,6 +67,36 @@ export function renderCell(doc: DocLike, item: GalleryItem, index: number): HTML
   return cell;
 }
 
+/**
+ * Details of one image (shown when a cell is clicked): id, label and, per run, the prediction,
+ * the model's raw answer and softmax(scores) per class. All text nodes.
+ */
+export function renderDetail(doc: DocLike, item: GalleryItem, runNames: string[]): HTMLElement {
+  const box = el(doc, 'section', { class: 'detail', 'data-testid': 'gallery-detail', 'data-id': item.id });
+  box.append(
+    el(doc, 'div', { class: 'detail-id', 'data-testid': 'gallery-detail-id' }, item.id),
+    el(doc, 'div', {}, `label ${item.label}`),
+  );
+  const runs: [RunOutcome, string][] = [[item.a, runNames[0] ?? 'A']];
+  if (item.b) runs.push([item.b, runNames[1] ?? 'B']);
+  runs.forEach(([o, name], k) => {
+    const suffix = k === 1 ? '-b' : '';
+    const part = el(doc, 'div', { class: `detail-run ${o.correct ? 'ok' : 'bad'}`, 'data-testid': `gallery-detail-run${suffix}` });
+    part.append(
+      el(doc, 'div', { class: 'detail-head' }, `${item.b ? `${k === 0 ? 'A' : 'B'} ` : ''}${name}: ${o.correct ? '✓' : '✗'} pred ${predictionText(o.prediction)}`),
+      el(doc, 'div', { class: 'detail-text', 'data-testid': `gallery-detail-text${suffix}` }, `answer: ${JSON.stringify(o.text)}`),
+    );
+    const keys = Object.keys(o.probs);
+    if (keys.length) {
+      const probs = el(doc, 'div', { class: 'detail-probs' });
+      for (const key of keys) probs.append(el(doc, 'span', { 'data-testid': `gallery-detail-prob${suffix}-${key}` }, `${key}: ${formatPercent(o.probs[key], 1)}`));
+      part.append(probs);
+    }
+    box.append(part);
+  });
+  return box;
+}
+
 /** Puts the image into a cell's slot (or an error text when it could not be read). */
 export function setCellImage(doc: DocLike, cell: HTMLElement, image: { src: string } | { error: string }): void {
   const slot = cell.querySelector('.thumb');
@@ -102,6 +132,7 @@ export function renderConfusion(doc: DocLike, c: Confusion, opt: ConfusionOption
   head.append(el(doc, 'th', { class: 'corner', title: 'rows: true label, columns: prediction' }, 'label \\ pred'));
   for (const l of c.labels) head.append(el(doc, 'th', { scope: 'col' }, l));
   if (opt.showUnparsed) head.append(el(doc, 'th', { scope: 'col', title: 'output that is not a count' }, 'none'));
+  head.append(el(doc, 'th', { scope: 'col', class: 'acc', title: 'accuracy per true label' }, 'acc'));
   table.append(head);
   const max = Math.max(1, ...c.matrix.flat(), ...c.unparsed);
   c.labels.forEach((rowLabel, i) => {
@@ -127,6 +158,8 @@ export function renderConfusion(doc: DocLike, c: Confusion, opt: ConfusionOption
       td.append(b);
       tr.append(td);
     }
+    const n = c.matrix[i].reduce((a, v) => a + v, 0) + c.unparsed[i];
+    tr.append(el(doc, 'td', { class: 'acc', 'data-testid': `${opt.run === 'b' ? 'accuracy-b' : 'accuracy'}-label-${i}` }, n ? formatPercent(c.matrix[i][i] / n, 0) : '–'));
     table.append(tr);
   });
   return table;

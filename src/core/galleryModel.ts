@@ -84,6 +84,13 @@ export function softmax(values: number[]): number[] {
   return exps.map((e) => e / sum);
 }
 
+/** softmax over the scores, keyed like them ("0", "1", "2"); empty without scores. */
+export function probabilities(scores: Record<string, number>): Record<string, number> {
+  const keys = Object.keys(scores).sort((a, b) => Number(a) - Number(b));
+  const p = softmax(keys.map((k) => scores[k]));
+  return Object.fromEntries(keys.map((k, i) => [k, p[i]]));
+}
+
 /**
  * The model's confidence in its own prediction: softmax(scores)[prediction].
  * -1 when there is no prediction or no score for it, so such items sort as least confident.
@@ -169,6 +176,8 @@ export interface RunOutcome {
   correct: boolean;
   /** softmax(scores)[prediction], or -1 when unknown. */
   confidence: number;
+  /** softmax(scores) per class, for the detail view. */
+  probs: Record<string, number>;
   text: string;
 }
 
@@ -181,7 +190,7 @@ export interface GalleryItem {
 }
 
 function outcomeOf(r: PredictionRecord): RunOutcome {
-  return { prediction: r.prediction, correct: r.correct, confidence: confidenceOf(r), text: r.text };
+  return { prediction: r.prediction, correct: r.correct, confidence: confidenceOf(r), probs: probabilities(r.scores), text: r.text };
 }
 
 export function toItems(records: PredictionRecord[]): GalleryItem[] {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { columnsFor, cellPosition, visibleRange } from '../../webview/virtualGrid';
-import { renderCell, renderConfusion, setCellImage, type DocLike } from '../../webview/render';
+import { renderCell, renderConfusion, renderDetail, setCellImage, type DocLike } from '../../webview/render';
 import { compareRuns, confusionMatrix, DEFAULT_FILTER, toItems, type PredictionRecord } from '../../src/core/galleryModel';
 import { contentSecurityPolicy, galleryHtml } from '../../src/extension/gallery/html';
 
@@ -139,9 +139,24 @@ test('confusion matrix cells carry counts and stable test ids', () => {
   assert.equal(cell(0, 0).attrs.get('aria-pressed'), 'false');
   assert.equal(table.all().filter((e) => e.tag === 'button').length, 12);
   assert.equal(table.all().find((e) => e.tag === 'caption')?.text, EVIL);
+  // Per-label accuracy at the end of each row: label 2 has 3 images, 2 right.
+  assert.equal(table.byTestId('accuracy-label-2')[0].text, '67 %');
+  assert.equal(table.byTestId('accuracy-label-1')[0].text, '–');
   const b = asFake(renderConfusion(fakeDoc, c, { run: 'b', selected: DEFAULT_FILTER, showUnparsed: false, caption: 'B' }));
   assert.equal(b.byTestId('confusion-b-cell-2-2')[0].text, '2');
   assert.equal(b.byTestId('confusion-b-cell-2-none').length, 0);
+});
+
+test('the detail view shows ids, answers and class probabilities as text', () => {
+  const [item] = compareRuns([rec(`test/2/${EVIL}`, 2, 1)], [{ ...rec(`test/2/${EVIL}`, 2, 2), scores: { 0: 0, 1: 0, 2: Math.log(2) } }]).items;
+  const box = asFake(renderDetail(fakeDoc, item, ['base', '<b>tuned</b>']));
+  assert.equal(box.attrs.get('data-testid'), 'gallery-detail');
+  assert.equal(box.byTestId('gallery-detail-id')[0].text, `test/2/${EVIL}`);
+  assert.equal(box.byTestId('gallery-detail-text')[0].text, `answer: ${JSON.stringify(EVIL_TEXT)}`);
+  assert.equal(box.byTestId('gallery-detail-prob-b-2')[0].text, '50.0 %'.replace(/^/, '2: '));
+  assert.equal(box.byTestId('gallery-detail-prob-b-0')[0].text, '0: 25.0 %');
+  assert.match(box.byTestId('gallery-detail-run-b')[0].textContent, /B <b>tuned<\/b>: ✓ pred 2/);
+  assert.deepEqual([...new Set(box.all().map((e) => e.tag))].sort(), ['div', 'section', 'span']);
 });
 
 test('webview sources never parse strings as HTML', () => {
