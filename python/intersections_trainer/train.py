@@ -67,8 +67,8 @@ class TrainConfig:
 
 
 # Defaults that depend on the model. The tiny ones are tuned to learn on 2 CPU cores in minutes.
-TINY_DEFAULTS = dict(batch_size=32, grad_accum=1, lr=1e-3, warmup=0.05, epochs=None, max_steps=1500,
-                     eval_every=250, eval_limit=300)
+TINY_DEFAULTS = dict(batch_size=64, grad_accum=1, lr=1e-3, warmup=0.05, epochs=None, max_steps=800,
+                     eval_every=100, eval_limit=300)
 BIG_DEFAULTS = dict(batch_size=8, grad_accum=2, warmup=0.05, epochs=2.0, max_steps=None, eval_every=50,
                     eval_limit=300)
 LR_BY_MODE = {"lora": 2e-4, "qlora": 2e-4, "attn": 2e-5, "full": 1e-5}

@@ -114,6 +114,33 @@ def small_dataset(tmp_path_factory) -> Path:
     return make_dataset(tmp_path_factory.mktemp("ds") / "dataset", {"train": 36, "validation": 12}, size=112)
 
 
+def trainer_env(extra: dict | None = None) -> dict:
+    """Environment for running the trainer as a child process (like the CLI does)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(HERE.parent) + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("INTERSECTIONS_TORCH_THREADS", "1")
+    env.pop("HF_TOKEN", None)
+    env.update(extra or {})
+    return env
+
+
+def parse_events(text: str) -> list[dict]:
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            out.append(json.loads(line))
+    return out
+
+
+def run_trainer(args: list[str], extra_env: dict | None = None, timeout: float = 240):
+    """Runs `python -m intersections_trainer ARGS`; returns (exit code, events, stderr)."""
+    import subprocess
+    proc = subprocess.run([sys.executable, "-m", "intersections_trainer", *args], env=trainer_env(extra_env),
+                          cwd=str(HERE.parent), capture_output=True, text=True, timeout=timeout)
+    return proc.returncode, parse_events(proc.stdout), proc.stderr
+
+
 @pytest.fixture(autouse=True)
 def _quiet_threads(monkeypatch):
     monkeypatch.setenv("INTERSECTIONS_TORCH_THREADS", os.environ.get("INTERSECTIONS_TORCH_THREADS", "1"))

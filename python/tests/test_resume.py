@@ -1,0 +1,75 @@
+"""Cancel (SIGTERM) saves a checkpoint and exits 130; a hard kill (SIGKILL) leaves the last
+complete checkpoint intact; --resume then finishes with the same weights as a run that was
+never interrupted."""
+import json
+import signal
+import subprocess
+import sys
+
+import torch
+from safetensors.torch import load_file
+
+from conftest import HERE, parse_events, run_trainer, trainer_env
+
+ARGS = ["--ckpt-id", "tiny", "--max-steps", "8", "--batch-size", "4", "--eval-every", "4", "--save-every", "2",
+        "--lr", "2e-3", "--seed", "5"]
+
+
+def _run_until(args, stop_at_checkpoint: str, sig):
+    """Starts the trainer, sends `sig` once it reports the checkpoint `stop_at_checkpoint`."""
+    proc = subprocess.Popen([sys.executable, "-m", "intersections_trainer", "train", *args], env=trainer_env(),
+                            cwd=str(HERE.parent), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        ev = json.loads(line) if line.startswith("{") else {}
+        if ev.get("event") == "artifact" and ev["kind"] == "checkpoint" and ev["path"].endswith(stop_at_checkpoint):
+            proc.send_signal(sig)
+            break
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, parse_events("".join(lines) + out), err
+
+
+def _weights(run):
+    return load_file(str(run / "checkpoints" / "step-0000008" / "model" / "model.safetensors"))
+
+
+def test_sigterm_then_sigkill_then_resume_matches_uninterrupted_run(small_dataset, tmp_path):
+    ref = tmp_path / "ref"
+    rc, ref_events, err = run_trainer(["train", *ARGS, "--dataset-folder", str(small_dataset), "--output-dir", str(ref)])
+    assert rc == 0, err
+
+    run = tmp_path / "run"
+    args = [*ARGS, "--dataset-folder", str(small_dataset), "--output-dir", str(run)]
+    rc, events, err = _run_until(args, "step-0000002", signal.SIGTERM)
+    assert rc == 130, err
+    assert "Traceback" not in err
+    cancel_log = [e for e in events if e["event"] == "log" and "cancelled" in e["message"]]
+    assert cancel_log and "checkpoint saved at" in cancel_log[0]["message"]
+    assert events[-1]["event"] == "done" and events[-1]["summary"]["cancelled"] is True
+    stopped_at = events[-1]["summary"]["steps"]
+    assert 2 <= stopped_at < 8
+    assert (run / "checkpoints" / f"step-{stopped_at:07d}" / "COMPLETE").exists()
+
+    # resume, then kill hard right after the step-6 checkpoint: nothing to clean up by hand
+    rc, events, err = _run_until(["--resume", "--output-dir", str(run)], "step-0000006", signal.SIGKILL)
+    assert rc == -signal.SIGKILL
+    assert any(e["event"] == "log" and e["message"].startswith("resumed from") for e in events)
+
+    rc, events, err = run_trainer(["train", "--resume", "--output-dir", str(run)])
+    assert rc == 0, err
+    assert events[-1]["summary"]["steps"] == 8
+    a, b = _weights(ref), _weights(run)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.allclose(a[k], b[k], atol=1e-6), k
+    # the same evaluation results as the uninterrupted run
+    ref_metrics = json.loads((ref / "metrics.json").read_text())
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["best_accuracy"] == ref_metrics["best_accuracy"]
+    assert [h["step"] for h in metrics["history"]][-1] == 8
+    # events.jsonl keeps every attempt's events (one start per attempt)
+    starts = [l for l in (run / "events.jsonl").read_text().splitlines() if '"event": "start"' in l]
+    assert len(starts) == 3
+    assert sorted(p.name for p in (run / "checkpoints").iterdir() if not p.name.startswith(".")) == \
+        ["step-0000006", "step-0000008"]
