@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tinyPng, writeImageFolder, writeOurDataset } from '../fixtures/datasets';
 import { GallerySession } from '../../src/extension/gallery/session';
-import { datasetCandidates, findRunDataset, predictionSplits, readMetrics } from '../../src/extension/gallery/runFiles';
+import { argToPath, datasetCandidates, findRunDataset, predictionSplits, readMetrics } from '../../src/extension/gallery/runFiles';
 import type { LoadResult, ImagesResult } from '../../src/core/galleryProtocol';
 
 let tmp: string;
@@ -182,4 +182,19 @@ test('bad prediction lines and a metrics.json that disagrees become warnings', a
   assert.equal(r.items.length, 2);
   assert.equal(r.warnings.filter((w) => /not valid predictions/.test(w)).length, 1);
   assert.equal(r.warnings.filter((w) => /metrics.json says accuracy 100.00 %, the predictions give 50.00 %/.test(w)).length, 1);
+});
+
+test('argToPath: command arguments from the palette, job actions, tree elements and Uris', () => {
+  const cwd = '/w';
+  assert.equal(argToPath('runs/base', cwd), '/w/runs/base');
+  assert.equal(argToPath('/abs/run', cwd), '/abs/run');
+  assert.equal(argToPath({ fsPath: '/u/run', path: '/ignored' }, cwd), '/u/run');
+  assert.equal(argToPath({ name: 'base', dir: '/t/runs/base' }, cwd), '/t/runs/base');
+  assert.equal(argToPath({ label: 'x', resourceUri: { fsPath: '/r/run' } }, cwd), '/r/run');
+  assert.equal(argToPath(undefined, cwd), undefined);
+  assert.equal(argToPath('', cwd), undefined);
+  assert.equal(argToPath([{ dir: '/a' }], cwd), undefined);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.uri = { path: cyclic };
+  assert.equal(argToPath(cyclic, cwd), undefined);
 });

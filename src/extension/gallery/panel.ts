@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GALLERY_VIEW_TYPE, type HostMessage } from '../../core/galleryProtocol';
 import { galleryHtml, makeNonce } from './html';
-import { isRunWithPredictions, predictionSplits, readMetrics } from './runFiles';
+import { argToPath, isRunWithPredictions, predictionSplits, readMetrics } from './runFiles';
 import { GallerySession } from './session';
 
 export interface GalleryDeps { log: vscode.LogOutputChannel }
@@ -43,21 +43,9 @@ export async function pickRun(title: string, exclude: string[] = []): Promise<st
   return choice?.run;
 }
 
-export function toPath(arg: unknown, depth = 0): string | undefined {
-  if (arg instanceof vscode.Uri) return arg.fsPath;
-  if (typeof arg === 'string' && arg) return path.isAbsolute(arg) ? arg : path.resolve(workspaceRoots()[0] ?? process.cwd(), arg);
-  if (arg && typeof arg === 'object' && depth < 3) {
-    // A Uri-like, or a tree item / view model of a run (resourceUri, runDir, path, folder).
-    const o = arg as Record<string, unknown>;
-    if (typeof o.fsPath === 'string' && o.fsPath) return o.fsPath;
-    for (const k of ['resourceUri', 'uri', 'runDir', 'run_dir', 'path', 'folder']) {
-      if (o[k] !== undefined && o[k] !== arg) {
-        const p = toPath(o[k], depth + 1);
-        if (p) return p;
-      }
-    }
-  }
-  return undefined;
+/** A run folder from a command argument (Uri, path, tree element); relative paths from the first workspace folder. */
+export function toPath(arg: unknown): string | undefined {
+  return argToPath(arg, workspaceRoots()[0] ?? process.cwd());
 }
 
 export class GalleryPanel {
