@@ -43,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
   jobs.onEvent((_job, e) => {
     if (e.event === 'artifact') { if (e.kind === 'dataset') datasets.refresh(); runs.refresh(); }
   });
-  jobs.onChange((job) => { if (job.spec.runDir || job.state.runDir) runs.refresh(800); });
+  jobs.onChange((job) => { if (job.spec.runDir || job.state.runDir) runs.refresh(3000); });
   jobs.onEnd(() => { datasets.refresh(); runs.refresh(); });
 
   // File watcher (debounced by the views): datasets and runs written outside this window too.

@@ -8,7 +8,7 @@ import { parseRunEvents, runDescription, runTooltip, escapeMd } from '../../src/
 import {
   DatasetLike, datasetDescription, datasetMarkdown, labelDescription, labelTitle, rowDescription, rowLabel, rowTooltip, sortedLabels, splitDescription,
 } from '../../src/extension/viewModels/datasetLabels';
-import { formatBytes, formatDuration } from '../../src/extension/viewModels/format';
+import { formatBytes, formatDuration, redact } from '../../src/extension/viewModels/format';
 
 const fold = (events: JobEvent[]) => events.reduce(reduceJobEvent, initialJobState());
 
@@ -137,4 +137,8 @@ test('formatting helpers', () => {
   assert.equal(formatBytes(2_500_000_000), '2.5 GB');
   assert.equal(formatDuration(59.6), '1m00s');
   assert.equal(formatDuration(7300), '2h01m');
+});
+
+test('tokens are masked before anything is logged', () => {
+  assert.equal(redact('push with hf_AbCdEf123456 failed; hf_ alone stays'), 'push with hf_*** failed; hf_ alone stays');
 });

@@ -5,11 +5,8 @@ import * as vscode from 'vscode';
 import type { JobEvent } from '../../core/events';
 import { Job, JobManager } from './jobManager';
 import { endMessage, percent, statusBarText, statusBarTooltip } from '../viewModels/jobState';
+import { redact } from '../viewModels/format';
 
-/** Tokens must never reach a log, even when a child process prints one by mistake. */
-export function redact(text: string): string {
-  return text.replace(/hf_[A-Za-z0-9]{6,}/g, 'hf_***');
-}
 
 export interface EndAction { title: string; run(): unknown }
 

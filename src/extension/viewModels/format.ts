@@ -33,3 +33,8 @@ export function formatNumber(v: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** Tokens must never reach a log, even when a child process prints one by mistake. */
+export function redact(text: string): string {
+  return text.replace(/hf_[A-Za-z0-9]{6,}/g, 'hf_***');
+}

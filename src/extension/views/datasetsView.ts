@@ -30,9 +30,15 @@ export class DatasetsView implements vscode.TreeDataProvider<DatasetNode>, vscod
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
-  /** Refreshes soon (debounced: a generator writes many files). */
+  /**
+   * Refreshes at most once per `delayMs` (a generator writes many files, a trainer many events):
+   * a pending refresh is not pushed back, so steady activity still refreshes. 0 = now.
+   */
   refresh(delayMs = 400): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.timer);
+    }
     this.timer = setTimeout(() => { this.timer = undefined; this.changed.fire(undefined); }, delayMs);
   }
 
