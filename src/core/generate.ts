@@ -125,7 +125,11 @@ function checkWritable(folder: string): void {
     try { st = fs.statSync(p); } catch { /* does not exist: look at the parent */ }
     if (st) {
       if (!st.isDirectory()) throw new UserError(`cannot write the dataset to ${folder}: ${p} is not a folder`);
-      try { fs.accessSync(p, fs.constants.W_OK | fs.constants.X_OK); } catch {
+      // access() says yes to root even on read-only or virtual file systems: also try a probe.
+      try {
+        fs.accessSync(p, fs.constants.W_OK | fs.constants.X_OK);
+        fs.rmdirSync(fs.mkdtempSync(path.join(p, '.intersections-probe-')));
+      } catch {
         throw new UserError(`cannot write the dataset to ${folder}: ${p} is not writable`, 'Choose a --dataset-folder you can write to.');
       }
       return;

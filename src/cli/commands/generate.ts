@@ -57,11 +57,21 @@ export interface ParsedGenerateArgs {
   push?: { datasetId: string; token?: string; private: boolean };
 }
 
+/** `--num-images -3` → `--num-images=-3`, so parseArgs reads a negative number as the value (and we can reject it clearly). */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i], next = argv[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\d/.test(next)) { out.push(`${a}=${next}`); i++; } else out.push(a);
+  }
+  return out;
+}
+
 export function parseGenerateArgs(argv: string[]): ParsedGenerateArgs {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv),
       allowPositionals: false,
       options: {
         'image-size': { type: 'string' }, dpi: { type: 'string' }, 'num-images': { type: 'string' },
