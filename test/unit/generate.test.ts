@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import type { EventSink, JobEvent } from '../../src/core/events';
+import type { EventSink } from '../../src/core/events';
 import { UserError } from '../../src/core/events';
 import { makeSample, type GeometryOptions } from '../../src/core/geometry';
 import { Renderer } from '../../src/core/render';
@@ -24,7 +24,6 @@ const CLI = path.join(ROOT, 'bin', 'intersections.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'is-gen-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-class Collect implements EventSink { events: JobEvent[] = []; emit(e: JobEvent) { this.events.push(e); } }
 const quiet: EventSink = { emit() {} };
 
 // ---------------------------------------------------------------------------------------
