@@ -66,3 +66,34 @@ def write_blindtest(root: Path, n: int = 6) -> Path:
         rows["metadata"].append("{}")
     pq.write_table(pa.table(rows), root / "data" / "valid-00000-of-00001.parquet")
     return root
+
+
+def train_tiny(out_dir: Path, dataset: Path, steps: int = 12, seed: int = 0, batch_size: int = 4, lr: float = 1e-2) -> Path:
+    """A few full fine-tuning steps of the tiny model, saved as a run folder (run/model).
+
+    Tests of evaluation and export need a model whose answers are digits, not random tokens;
+    this is the smallest such model (the trainer's own tests cover train.py).
+    """
+    import torch
+
+    from intersections_trainer.data import Collator, load_split
+    from intersections_trainer.modeling import build_base, save_model
+    from intersections_trainer.tiny import DEFAULT_PROMPT
+
+    torch.manual_seed(seed)
+    model, processor = build_base("tiny", seed=seed)
+    model.train()
+    examples = load_split(dataset, "train")
+    collate = Collator(processor, DEFAULT_PROMPT)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr)
+    for step in range(steps):
+        batch = [examples[(step * batch_size + i) % len(examples)] for i in range(batch_size)]
+        inputs = collate([(ex.load_image(), ex.label) for ex in batch])
+        loss = model(**inputs).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    model.eval()
+    save_model(model, processor, out_dir / "model", {"base_ckpt": "tiny", "mode": "full", "init": "random",
+                                                     "prompt": DEFAULT_PROMPT, "base_seed": seed})
+    return out_dir
