@@ -237,7 +237,8 @@ def evaluate_main(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, events=None) -> int:
+    # `events` (the dispatcher's writer) is unused: these verbs emit through predict.Events.
     p = argparse.ArgumentParser(prog="intersections_trainer evaluate")
     add_evaluate_args(p)
     return evaluate_main(p.parse_args(argv))

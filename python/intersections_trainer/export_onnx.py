@@ -472,7 +472,8 @@ def export_main(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, events=None) -> int:
+    # `events` (the dispatcher's writer) is unused: these verbs emit through predict.Events.
     p = argparse.ArgumentParser(prog="intersections_trainer export-onnx")
     add_export_args(p)
     return export_main(p.parse_args(argv))

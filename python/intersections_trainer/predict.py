@@ -237,7 +237,8 @@ def predict_main(args: argparse.Namespace) -> int:
         return 2
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, events=None) -> int:
+    # `events` (the dispatcher's writer) is unused: these verbs emit through predict.Events.
     p = argparse.ArgumentParser(prog="intersections_trainer predict")
     add_predict_args(p)
     return predict_main(p.parse_args(argv))

@@ -16,10 +16,18 @@ import { UserError } from './events';
 import { findOnnxDir, OnnxVariant } from './onnxInference';
 import type { WorkerReply, WorkerRequest } from './inferenceWorker';
 import { startProcessJob } from './processJob';
+import { SETUP_HINT, resolvePython, trainerEnv } from './python';
 
 export type Backend = 'auto' | 'onnx' | 'python';
 
-export interface CountOptions { backend?: Backend; variant?: OnnxVariant; python?: string }
+export interface CountOptions {
+  backend?: Backend;
+  variant?: OnnxVariant;
+  /** An explicit interpreter (--python). */
+  python?: string;
+  /** The extension's intersections.pythonPath setting. */
+  pythonSetting?: string;
+}
 export interface CountResult {
   prediction: number | null;
   text: string;
@@ -90,7 +98,7 @@ export function createInferenceService(options: { workerPath?: string } = {}): I
         return { prediction: r.prediction, text: r.text, scores: r.scores, backend: 'onnx', ms: performance.now() - t0 };
       }
       const t0 = performance.now();
-      const [r] = await countWithPython([imagePath], modelDir, { python: opts.python });
+      const [r] = await countWithPython([imagePath], modelDir, { python: opts.python, pythonSetting: opts.pythonSetting });
       if (r.error) throw new UserError(r.error, r.hint ?? '');
       return { prediction: r.prediction, text: r.text, scores: r.scores, backend: 'python', ms: performance.now() - t0 };
     },
@@ -115,25 +123,21 @@ export interface PythonCount {
   hint?: string;
 }
 
-/** The trainer's interpreter: --python > INTERSECTIONS_PYTHON > python3, with python/ on PYTHONPATH. */
-export function pythonForTrainer(explicit?: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
-  // TODO(integration): delegate to the trainer's src/core/python.ts (managed venv) once it lands.
-  const command = explicit || process.env.INTERSECTIONS_PYTHON || 'python3';
-  const pkgRoot = [path.join(__dirname, '..', 'python'), path.join(__dirname, '..', '..', 'python')]
-    .find((p) => existsSync(path.join(p, 'intersections_trainer')));
-  const env = { ...process.env };
-  if (pkgRoot) env.PYTHONPATH = [pkgRoot, env.PYTHONPATH].filter(Boolean).join(path.delimiter);
-  return { command, args: [], env };
+/** The trainer's interpreter (src/core/python.ts: --python > INTERSECTIONS_PYTHON > setting > managed venv). */
+export function pythonForTrainer(flag?: string, setting?: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const resolved = resolvePython({ flag, setting });
+  if (!resolved) throw new UserError('no Python environment for the trainer', SETUP_HINT);
+  return { command: resolved.python, args: [], env: trainerEnv() };
 }
 
 /** Runs `python -m intersections_trainer predict --json` on images; the per-image results of its done event. */
-export async function countWithPython(images: string[], modelDir: string, opts: { python?: string; onLog?(line: string): void } = {}): Promise<PythonCount[]> {
-  const py = pythonForTrainer(opts.python);
+export async function countWithPython(images: string[], modelDir: string, opts: { python?: string; pythonSetting?: string; onLog?(line: string): void } = {}): Promise<PythonCount[]> {
+  const py = pythonForTrainer(opts.python, opts.pythonSetting);
   let summary: Record<string, unknown> | undefined;
   const logs: string[] = [];
   const job = startProcessJob({
     command: py.command,
-    args: [...py.args, '-m', 'intersections_trainer.predict', '--json', '--model', modelDir, ...images.map((i) => path.resolve(i))],
+    args: [...py.args, '-m', 'intersections_trainer', 'predict', '--json', '--model', modelDir, ...images.map((i) => path.resolve(i))],
     env: py.env,
     onEvent: (e) => { if (e.event === 'done') summary = e.summary; },
     onLog: (l) => { logs.push(l); opts.onLog?.(l); },

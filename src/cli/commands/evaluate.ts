@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.model) throw new UserError('--model is required', 'e.g. intersections evaluate --model runs/exp1 --dataset-folder dataset');
   if (!values['dataset-folder']) throw new UserError('--dataset-folder is required', 'e.g. intersections evaluate --model runs/exp1 --dataset-folder dataset');
   if (values.backend === 'python') {
-    const args = ['-m', 'intersections_trainer.evaluate', '--json', '--model', values.model, '--dataset-folder', values['dataset-folder'], '--split', values.split!];
+    const args = ['-m', 'intersections_trainer', 'evaluate', '--json', '--model', values.model, '--dataset-folder', values['dataset-folder'], '--split', values.split!];
     if (values['output-dir']) args.push('--output-dir', values['output-dir']);
     if (values.limit) args.push('--limit', values.limit);
     if (values['batch-size']) args.push('--batch-size', values['batch-size']);

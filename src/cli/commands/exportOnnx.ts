@@ -26,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.help) { process.stdout.write(HELP); return 0; }
   if (!values.model) throw new UserError('--model is required', 'e.g. intersections export-onnx --model runs/exp1');
-  const args = ['-m', 'intersections_trainer.export_onnx', '--json', '--model', values.model];
+  const args = ['-m', 'intersections_trainer', 'export-onnx', '--json', '--model', values.model];
   if (values['output-dir']) args.push('--output-dir', values['output-dir']);
   if (values['no-quantize']) args.push('--no-quantize');
   for (const img of values['sample-image'] ?? []) args.push('--sample-image', img);
