@@ -1,6 +1,7 @@
 // Set Up Python Environment, Sign In to / Sign Out of Hugging Face, and the environment check
 // that runs before training, evaluation and export (`intersections doctor --json`).
 import * as vscode from 'vscode';
+import type { JobEvent } from '../../core/events';
 import { runJob, Services } from '../services';
 import { requireWorkspace, workspaceRoot } from '../settings';
 import { validateToken } from '../viewModels/commandArgs';
@@ -40,28 +41,62 @@ async function setupEnvironment(s: Services): Promise<boolean> {
   return state.status === 'finished';
 }
 
+interface DoctorCheck { name: string; ok: boolean; detail: string; fix: string; level: string }
+let lastChecks: DoctorCheck[] = [];
+
+/** The failed checks of `intersections doctor --json` (metric events named "check"). */
+export function failedChecks(events: JobEvent[]): DoctorCheck[] {
+  const out: DoctorCheck[] = [];
+  for (const e of events) {
+    if (e.event !== 'metric' || e.name !== 'check' || !e.value || typeof e.value !== 'object') continue;
+    const c = e.value as DoctorCheck;
+    if (!c.ok) out.push(c);
+  }
+  return out;
+}
+
 /**
  * Makes sure the Python trainer can run: `intersections doctor --json` (once per session when it
- * passes). When it fails, offers to set up the environment. Resolves false when the user stops.
+ * passes). When it fails, offers to set up the environment. For a PaliGemma checkpoint (`model`
+ * other than tiny) it also warns about a missing GPU or Hugging Face token. Resolves false when
+ * the user stops.
  */
-export async function ensureEnvironment(s: Services): Promise<boolean> {
-  if (environmentOk) return true;
+export async function ensureEnvironment(s: Services, model?: string): Promise<boolean> {
   if (!requireWorkspace()) return false;
-  const r = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: 'Intersections: checking the Python environment…' },
-    () => s.jobs.exec(['doctor', '--json'], { cwd: workspaceRoot(), timeoutMs: 180_000 }),
-  );
-  if (r.exitCode === 0 && !r.error) {
-    environmentOk = true;
-    return true;
+  if (!environmentOk) {
+    const r = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Intersections: checking the Python environment…' },
+      () => s.jobs.exec(['doctor', '--json'], { cwd: workspaceRoot(), timeoutMs: 180_000 }),
+    );
+    const failed = failedChecks(r.events);
+    lastChecks = failed;
+    if (r.exitCode === 0 && !r.error) {
+      environmentOk = true;
+    } else {
+      const errors = failed.filter((c) => c.level === 'error');
+      const why = r.timedOut ? 'the check did not finish within 3 minutes'
+        : errors.length ? errors.map((c) => c.detail).join('; ')
+        : r.error?.message ?? `doctor exited with code ${r.exitCode}`;
+      const fix = errors.find((c) => c.fix)?.fix ?? r.error?.hint ?? '';
+      s.log.warn(`Python environment check: ${why}${fix ? ` (fix: ${fix})` : ''}`);
+      const choice = await vscode.window.showWarningMessage(
+        `The Python environment is not ready: ${why}.${fix ? ` Fix: ${fix}` : ''}`,
+        'Set Up Environment', 'Continue Anyway',
+      );
+      if (choice === 'Set Up Environment') { if (!(await setupEnvironment(s))) return false; }
+      else if (choice !== 'Continue Anyway') return false;
+    }
   }
-  const why = r.timedOut ? 'the check did not finish within 3 minutes' : r.error?.message ?? `doctor exited with code ${r.exitCode}`;
-  s.log.warn(`Python environment check: ${why}${r.error?.hint ? ` (hint: ${r.error.hint})` : ''}`);
-  const choice = await vscode.window.showWarningMessage(
-    `The Python environment is not ready: ${why}.${r.error?.hint ? ` ${r.error.hint}` : ''}`,
-    'Set Up Environment', 'Continue Anyway',
-  );
-  if (choice === 'Continue Anyway') return true;
-  if (choice === 'Set Up Environment') return setupEnvironment(s);
-  return false;
+  if (model && model !== 'tiny') {
+    if (lastChecks.some((c) => c.name === 'gpu')) {
+      const c = await vscode.window.showWarningMessage('No CUDA GPU is visible: PaliGemma 2 on a CPU is impractically slow (the tiny model is fine). Run on a GPU machine, e.g. over Remote-SSH.', 'Continue Anyway');
+      if (!c) return false;
+    }
+    if (!(await s.token.available()) && lastChecks.some((c) => c.name === 'hf_token')) {
+      const c = await vscode.window.showWarningMessage('PaliGemma 2 checkpoints are gated: accept the licence on huggingface.co and sign in with a token.', 'Sign In to Hugging Face…', 'Continue Anyway');
+      if (!c) return false;
+      if (c !== 'Continue Anyway') await vscode.commands.executeCommand('intersections.signInToHuggingFace');
+    }
+  }
+  return true;
 }

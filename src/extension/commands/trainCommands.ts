@@ -94,7 +94,7 @@ const MODE_HELP: Record<TrainMode, string> = {
 
 /** Environment check, the one-training-job rule, then the background job. */
 async function startTraining(s: Services, answers: TrainAnswers, root: string, title: string): Promise<Job | undefined> {
-  if (!(await ensureEnvironment(s))) return undefined;
+  if (!(await ensureEnvironment(s, answers.model))) return undefined;
   const running = s.jobs.runningExclusive();
   if (running) {
     const c = await vscode.window.showWarningMessage(
