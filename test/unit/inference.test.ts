@@ -1,0 +1,145 @@
+// The inference service the editor calls for "Count intersections": ONNX in a worker thread
+// (loaded once, reused), the Python fallback, and clear errors for bad input after which the
+// worker keeps serving. Uses the tiny model exported once (cached under the OS temp folder).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { UserError } from '../../src/core/events';
+import { createInferenceService, InferenceService } from '../../src/core/inferenceService';
+import { findOnnxDir } from '../../src/core/onnxInference';
+import { resolvePython, trainerEnv } from '../../src/core/python';
+
+const ROOT = path.join(__dirname, '..', '..');
+let exportDir: string;
+let tmp: string;
+let svc: InferenceService;
+let goodImage: string;
+
+/** Exports base:tiny once per change of the exporter/model code (a few seconds of Python). */
+function cachedTinyExport(): string {
+  const sources = ['export_onnx.py', 'tiny.py', 'modeling.py', 'predict.py'].map((f) => readFileSync(path.join(ROOT, 'python', 'intersections_trainer', f)));
+  const hash = createHash('sha256').update(Buffer.concat(sources)).digest('hex').slice(0, 16);
+  const dir = path.join(os.tmpdir(), `intersections-test-onnx-${hash}`);
+  if (!existsSync(path.join(dir, 'intersections_onnx.json'))) {
+    const py = resolvePython();
+    assert.ok(py, 'these tests need the trainer Python (INTERSECTIONS_PYTHON or intersections setup)');
+    execFileSync(py.python, ['-m', 'intersections_trainer', 'export-onnx', '--model', 'base:tiny', '--output-dir', dir], {
+      env: { ...trainerEnv(), OMP_NUM_THREADS: '2' }, stdio: 'pipe', timeout: 300_000,
+    });
+  }
+  return dir;
+}
+
+function crc32(buf: Buffer): number {
+  let c = ~0;
+  for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); }
+  return ~c >>> 0;
+}
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+/** A valid RGB PNG: w x h with two crossing lines (small sizes only; huge ones get a stub body). */
+function png(w: number, h: number, fullBody = true): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  let raw = Buffer.alloc(10);
+  if (fullBody) {
+    raw = Buffer.alloc((w * 3 + 1) * h, 255);
+    for (let y = 0; y < h; y++) {
+      raw[y * (w * 3 + 1)] = 0;
+      for (const x of [Math.floor((y * w) / h), w - 1 - Math.floor((y * w) / h)]) raw.fill(0, y * (w * 3 + 1) + 1 + x * 3, y * (w * 3 + 1) + 1 + x * 3 + 3);
+    }
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+before(() => {
+  if (!existsSync(path.join(ROOT, 'dist', 'inference-worker.js'))) execFileSync('node', ['esbuild.mjs'], { cwd: ROOT });
+  exportDir = cachedTinyExport();
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'inference-test-'));
+  goodImage = path.join(tmp, 'lines.png');
+  writeFileSync(goodImage, png(64, 64));
+  svc = createInferenceService();
+});
+after(() => {
+  svc?.dispose();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+test('findOnnxDir finds run/onnx, the export folder itself, and nothing elsewhere', () => {
+  const run = path.join(tmp, 'run');
+  mkdirSync(path.join(run, 'model'), { recursive: true });
+  cpSync(exportDir, path.join(run, 'onnx'), { recursive: true });
+  assert.equal(findOnnxDir(run), path.join(run, 'onnx'));
+  assert.equal(findOnnxDir(path.join(run, 'model')), path.join(run, 'onnx'));
+  assert.equal(findOnnxDir(exportDir), exportDir);
+  assert.equal(findOnnxDir(tmp), undefined);
+});
+
+test('ONNX counting in the worker: answer, scores, and a fast second request', async () => {
+  const first = await svc.count(goodImage, exportDir, { backend: 'auto', variant: 'fp32' });
+  assert.equal(first.backend, 'onnx');
+  assert.equal(typeof first.text, 'string');
+  assert.deepEqual(Object.keys(first.scores!).sort(), ['0', '1', '2']);
+  for (const v of Object.values(first.scores!)) assert.ok(Number.isFinite(v) && v < 0);
+  const second = await svc.count(goodImage, exportDir, { variant: 'fp32' });
+  assert.deepEqual(second.scores, first.scores);
+  assert.ok(second.ms < first.ms, `second request (${second.ms} ms) reuses the loaded model (first ${first.ms} ms)`);
+});
+
+test('the q4 variant (MatMulNBits + fp16 embeddings) loads and answers', async () => {
+  const r = await svc.count(goodImage, exportDir, { variant: 'q4' });
+  assert.equal(r.backend, 'onnx');
+  for (const v of Object.values(r.scores!)) assert.ok(Number.isFinite(v));
+});
+
+async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof UserError, `a UserError, got ${String(e)}`);
+    assert.match(e.message, pattern);
+    assert.ok(e.hint.length > 0, 'with a hint');
+    return true;
+  });
+}
+
+test('bad inputs: each a clear error, and the worker keeps serving', async () => {
+  const huge = path.join(tmp, 'huge.png');
+  writeFileSync(huge, png(16000, 16000, false));
+  await rejects(svc.count(huge, exportDir), /image is 16000x16000, larger than the 4096x4096 limit/);
+  const notImage = path.join(tmp, 'notes.png');
+  writeFileSync(notImage, 'these are not pixels');
+  await rejects(svc.count(notImage, exportDir), /not an image/);
+  await rejects(svc.count(path.join(tmp, 'missing.png'), exportDir), /cannot read image/);
+
+  const incomplete = path.join(tmp, 'incomplete');
+  cpSync(exportDir, incomplete, { recursive: true });
+  unlinkSync(path.join(incomplete, 'tokenizer.json'));
+  await rejects(svc.count(goodImage, incomplete, { variant: 'fp32' }), /incomplete: missing tokenizer\.json/);
+
+  const corrupt = path.join(tmp, 'corrupt');
+  cpSync(exportDir, corrupt, { recursive: true });
+  writeFileSync(path.join(corrupt, 'onnx', 'decoder_model_merged.onnx'), Buffer.from('not a protobuf at all'));
+  await rejects(svc.count(goodImage, corrupt, { variant: 'fp32' }), /cannot load the ONNX model/);
+
+  await rejects(svc.count(goodImage, tmp, { backend: 'onnx' }), /no ONNX export found/);
+
+  const after = await svc.count(goodImage, exportDir, { variant: 'fp32' });
+  assert.equal(after.backend, 'onnx');
+});
+
+test('backend python runs the trainer and agrees with the ONNX export of the same model', async () => {
+  const onnx = await svc.count(goodImage, exportDir, { variant: 'fp32' });
+  const py = await svc.count(goodImage, 'base:tiny', { backend: 'auto' });
+  assert.equal(py.backend, 'python');
+  assert.equal(py.text, onnx.text);
+  assert.equal(py.prediction, onnx.prediction);
+  for (const a of ['0', '1', '2'] as const) assert.ok(Math.abs(py.scores![a] - onnx.scores![a]) < 1e-3, `${a}: ${py.scores![a]} vs ${onnx.scores![a]}`);
+});
