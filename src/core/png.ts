@@ -16,39 +16,54 @@ function chunk(type: string, data: Buffer): Buffer {
   return out;
 }
 
-/** Rows `firstRow ..` of an image as RGBA bytes (4 bytes a pixel, opaque: alpha is ignored). */
-export interface RgbaStrip {
-  firstRow: number;
+/** A rectangle of an image as RGBA bytes (4 bytes a pixel, opaque: alpha is ignored). */
+export interface RgbaRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
   data: Uint8Array | Uint8ClampedArray;
 }
 
 /**
- * Encodes an opaque image given as horizontal strips of RGBA rows as an RGB PNG. Rows no
- * strip covers are filled with `fill` (the background), so the caller reads back from the
- * canvas only the rows that have ink in them.
+ * Encodes an opaque image as an RGB PNG. The image is the background colour `fill` except
+ * where `rects` give pixels (later rects win), so the caller reads back from the canvas only
+ * the rectangles that have ink in them. Sub filtering is computed only where a row has pixels
+ * from a rect: elsewhere a uniform row filters to [fill, 0, 0, ...], known in advance.
  */
-export function encodePngRgb(width: number, height: number, strips: RgbaStrip[], opts: { level?: number; fill?: [number, number, number] } = {}): Buffer {
+export function encodePngRgb(width: number, height: number, rects: RgbaRect[], opts: { level?: number; fill?: [number, number, number] } = {}): Buffer {
   const [fr, fg, fb] = opts.fill ?? [255, 255, 255];
-  const stride = width * 3 + 1;
-  // Zero-filled: a uniform Sub-filtered row is [1, fr, fg, fb, 0, 0, ...].
-  const raw = Buffer.alloc(stride * height);
-  for (let y = 0, o = 0; y < height; y++, o += stride) {
+  const rowBytes = width * 3;
+  // The unfiltered image, and per row the range of columns that may differ from the fill.
+  const img = Buffer.allocUnsafe(rowBytes * height);
+  for (let i = 0; i < rowBytes; i += 3) { img[i] = fr; img[i + 1] = fg; img[i + 2] = fb; }
+  for (let y = 1; y < height; y++) img.copy(img, y * rowBytes, 0, rowBytes);
+  const dirtyFrom = new Int32Array(height).fill(width);
+  const dirtyTo = new Int32Array(height); // exclusive
+  for (const r of rects) {
+    const x0 = Math.max(0, r.x), x1 = Math.min(width, r.x + r.w);
+    const y0 = Math.max(0, r.y), y1 = Math.min(height, r.y + r.h);
+    for (let y = y0; y < y1; y++) {
+      let p = ((y - r.y) * r.w + (x0 - r.x)) * 4;
+      let q = y * rowBytes + x0 * 3;
+      for (let x = x0; x < x1; x++, p += 4, q += 3) { img[q] = r.data[p]; img[q + 1] = r.data[p + 1]; img[q + 2] = r.data[p + 2]; }
+      if (x0 < dirtyFrom[y]) dirtyFrom[y] = x0;
+      if (x1 > dirtyTo[y]) dirtyTo[y] = x1;
+    }
+  }
+  const stride = rowBytes + 1;
+  const raw = Buffer.alloc(stride * height); // zeros: the Sub filter of a uniform run
+  for (let y = 0; y < height; y++) {
+    const o = y * stride, row = y * rowBytes;
     raw[o] = 1; // filter type Sub
     raw[o + 1] = fr; raw[o + 2] = fg; raw[o + 3] = fb;
-  }
-  for (const strip of strips) {
-    const data = strip.data;
-    const rows = Math.min(Math.floor(data.length / (4 * width)), height - strip.firstRow);
-    for (let r = 0; r < rows; r++) {
-      let p = r * width * 4;
-      let q = (strip.firstRow + r) * stride + 1;
-      let r0 = 0, g0 = 0, b0 = 0;
-      for (let x = 0; x < width; x++) {
-        const rv = data[p], gv = data[p + 1], bv = data[p + 2];
-        raw[q] = (rv - r0) & 255; raw[q + 1] = (gv - g0) & 255; raw[q + 2] = (bv - b0) & 255;
-        r0 = rv; g0 = gv; b0 = bv;
-        p += 4; q += 3;
-      }
+    if (dirtyTo[y] === 0) continue;
+    // columns [from, to] differ from their left neighbour's fill-to-fill zero (to: first clean column after ink)
+    const from = dirtyFrom[y], to = Math.min(width - 1, dirtyTo[y]);
+    for (let x = from; x <= to; x++) {
+      const q = row + x * 3, d = o + 1 + x * 3;
+      if (x === 0) { raw[d] = img[q]; raw[d + 1] = img[q + 1]; raw[d + 2] = img[q + 2]; continue; }
+      raw[d] = (img[q] - img[q - 3]) & 255; raw[d + 1] = (img[q + 1] - img[q - 2]) & 255; raw[d + 2] = (img[q + 2] - img[q - 1]) & 255;
     }
   }
   const ihdr = Buffer.alloc(13);

@@ -78,8 +78,8 @@ test('labels agree with the crossings counted from the rendered pixels', async (
 });
 
 test('our PNG encoder gives exactly the pixels Skia drew (and its own encoder gives)', async () => {
-  const geometry: GeometryOptions = { imageSizes: [224], lineWidths: [2.5], xJitter: 0.05, colors: null };
-  for (let i = 0; i < 6; i++) {
+  const geometry: GeometryOptions = { imageSizes: [64, 224, 448, 1152], lineWidths: [1, 2.5, 4], xJitter: 0.1, colors: null };
+  for (let i = 0; i < 24; i++) {
     const s = makeSample(2, 'train', i, geometry);
     const own = await pixels(new Renderer('own').png(s));
     const skia = await pixels(new Renderer('canvas').png(s));
