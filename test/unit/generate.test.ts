@@ -275,3 +275,30 @@ test('CLI --json prints start, progress, artifact and done events with counts an
   assert.equal(done.summary.images, 15);
   assert.ok(done.summary.images_per_s > 0);
 });
+
+test('--push-to-hub uploads the written dataset (fake Hub on 127.0.0.1) and reports it in done', async () => {
+  const { FakeHub } = await import('../fixtures/fakeHub');
+  const TOKEN = 'hf_generateTestTokenNeverPrinted0123456789';
+  const hub = await new FakeHub({ token: TOKEN }).start();
+  try {
+    const folder = path.join(tmp, 'pushed');
+    const child = spawn(process.execPath, [CLI, 'generate', '--num-images', '2', '--dataset-folder', folder, '--push-to-hub', '--dataset-id', 'alice/gen-test', '--private', '--json'],
+      { env: { ...process.env, HF_TOKEN: TOKEN, HF_ENDPOINT: hub.url } });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 0, err);
+    assert.ok(!out.includes(TOKEN) && !err.includes(TOKEN));
+    const events = out.trim().split('\n').map((l) => JSON.parse(l));
+    const done = events.at(-1);
+    assert.equal(done.event, 'done');
+    assert.equal(done.summary.hub.dataset_id, 'alice/gen-test');
+    assert.equal(done.summary.images, 6);
+    assert.equal(hub.commits.length, 1);
+    const names = hub.commits[0].files.map((f: { path: string }) => f.path).sort();
+    assert.deepEqual(names, ['README.md', 'data/train-00000-of-00001.parquet', 'intersections.json']);
+  } finally {
+    await hub.stop();
+  }
+});
