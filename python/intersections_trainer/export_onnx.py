@@ -34,6 +34,8 @@ from typing import Any
 from .predict import Events, InferenceError, load_model, open_image, run_inference
 
 TWO_GB = 2 * 1024**3
+# Weights over this go to <file>.onnx_data (protobuf cannot hold 2 GB); tests lower it.
+EXTERNAL_DATA_BYTES = TWO_GB - 64 * 1024**2
 LOGIT_ATOL = 1e-3  # fp32 ONNX Runtime vs PyTorch, absolute, on the logits of every generated step
 PARITY_STEPS = 4
 Q4_BLOCK = 32
@@ -103,24 +105,23 @@ def _wrappers(model):
 
 
 def _export(module, args, path: Path, input_names, output_names, dynamic_axes) -> None:
+    import onnx
     import torch
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     # The TorchScript exporter handles the cache/mask code of transformers models reliably and
     # keeps the symbolic dimension names that transformers.js reads (batch_size, past_sequence_length).
-    with torch.inference_mode(False), torch.no_grad():
-        torch.onnx.export(module, args, str(path), input_names=input_names, output_names=output_names,
-                          dynamic_axes=dynamic_axes, opset_version=18, dynamo=False, do_constant_folding=True)
-    _maybe_externalize(path)
-
-
-def _maybe_externalize(path: Path) -> None:
-    import onnx
-
-    if path.stat().st_size <= TWO_GB and not any(p.name.startswith(path.name + "_data") for p in path.parent.iterdir()):
-        return
-    m = onnx.load(str(path), load_external_data=True)
-    _save(m, path)
+    # Over 2 GB it scatters weights into one file per tensor: export into a scratch folder, then
+    # save once more as <name>.onnx (+ <name>.onnx_data when needed), the names transformers.js uses.
+    scratch = path.parent / f".export-{path.stem}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        with torch.no_grad():
+            torch.onnx.export(module, args, str(scratch / path.name), input_names=input_names, output_names=output_names,
+                              dynamic_axes=dynamic_axes, opset_version=18, dynamo=False, do_constant_folding=True)
+        _save(onnx.load(str(scratch / path.name), load_external_data=True), path)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _save(m, path: Path) -> None:
@@ -130,7 +131,7 @@ def _save(m, path: Path) -> None:
     for stale in path.parent.glob(path.name + "_data*"):
         stale.unlink()
     size = sum(t.ByteSize() for t in m.graph.initializer)
-    if size > TWO_GB - 64 * 1024**2:
+    if size > EXTERNAL_DATA_BYTES:
         onnx.save_model(m, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
                         location=path.name + "_data", size_threshold=1024)
     else:
@@ -246,6 +247,13 @@ def export(model, processor, info: dict[str, Any], out_dir: Path, sample_images=
     ev.emit("progress", phase="export-onnx", done=5, total=len(steps))
 
     external = sorted(p.name for p in onnx_dir.glob("*_data*"))
+    if external:
+        # transformers.js fetches external data only when the config says so (one chunk per file).
+        cfg_path = tmp / "config.json"
+        cfg_json = json.loads(cfg_path.read_text())
+        cfg_json.setdefault("transformers.js_config", {})["use_external_data_format"] = {
+            name[: -len("_data")]: 1 for name in external}
+        cfg_path.write_text(json.dumps(cfg_json, indent=2, default=str) + "\n")
     manifest = {
         "format": "transformers.js paligemma",
         "prompt": prompt,

@@ -148,3 +148,20 @@ def test_export_refuses_a_missing_model(tmp_path):
     assert r.returncode == 2
     err = json.loads(r.stdout.splitlines()[-1])
     assert err["event"] == "error" and "not found" in err["message"] and err["hint"]
+
+
+def test_large_graphs_use_external_data_that_onnx_runtime_and_config_agree_on(tmp_path, monkeypatch):
+    from intersections_trainer import export_onnx
+    from intersections_trainer.predict import load_model
+
+    monkeypatch.setattr(export_onnx, "EXTERNAL_DATA_BYTES", 100_000)  # as if every graph were over 2 GB
+    model, processor, info = load_model("base:tiny", "cpu")
+    manifest = export_onnx.export(model, processor, info, tmp_path / "onnx", quantize=False)
+    o = tmp_path / "onnx" / "onnx"
+    assert manifest["external_data"] == ["decoder_model_merged.onnx_data", "embed_tokens.onnx_data",
+                                         "embed_tokens_fp16.onnx_data", "vision_encoder.onnx_data"]
+    assert all((o / n).stat().st_size > 100_000 for n in manifest["external_data"])
+    assert not list(o.glob(".export-*")) and len(list(o.iterdir())) == 8  # no scattered per-tensor files
+    cfg = json.loads((tmp_path / "onnx" / "config.json").read_text())
+    assert cfg["transformers.js_config"]["use_external_data_format"]["decoder_model_merged.onnx"] == 1
+    assert manifest["parity"]["same_tokens"]  # ONNX Runtime read the external weights
