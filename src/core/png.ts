@@ -38,8 +38,6 @@ export function encodePngRgb(width: number, height: number, rects: RgbaRect[], o
   const img = Buffer.allocUnsafe(rowBytes * height);
   for (let i = 0; i < rowBytes; i += 3) { img[i] = fr; img[i + 1] = fg; img[i + 2] = fb; }
   for (let y = 1; y < height; y++) img.copy(img, y * rowBytes, 0, rowBytes);
-  const dirtyFrom = new Int32Array(height).fill(width);
-  const dirtyTo = new Int32Array(height); // exclusive
   for (const r of rects) {
     const x0 = Math.max(0, r.x), x1 = Math.min(width, r.x + r.w);
     const y0 = Math.max(0, r.y), y1 = Math.min(height, r.y + r.h);
@@ -47,23 +45,26 @@ export function encodePngRgb(width: number, height: number, rects: RgbaRect[], o
       let p = ((y - r.y) * r.w + (x0 - r.x)) * 4;
       let q = y * rowBytes + x0 * 3;
       for (let x = x0; x < x1; x++, p += 4, q += 3) { img[q] = r.data[p]; img[q + 1] = r.data[p + 1]; img[q + 2] = r.data[p + 2]; }
-      if (x0 < dirtyFrom[y]) dirtyFrom[y] = x0;
-      if (x1 > dirtyTo[y]) dirtyTo[y] = x1;
     }
   }
   const stride = rowBytes + 1;
   const raw = Buffer.alloc(stride * height); // zeros: the Sub filter of a uniform run
-  for (let y = 0; y < height; y++) {
-    const o = y * stride, row = y * rowBytes;
+  for (let y = 0, o = 0; y < height; y++, o += stride) {
     raw[o] = 1; // filter type Sub
     raw[o + 1] = fr; raw[o + 2] = fg; raw[o + 3] = fb;
-    if (dirtyTo[y] === 0) continue;
-    // columns [from, to] differ from their left neighbour's fill-to-fill zero (to: first clean column after ink)
-    const from = dirtyFrom[y], to = Math.min(width - 1, dirtyTo[y]);
-    for (let x = from; x <= to; x++) {
-      const q = row + x * 3, d = o + 1 + x * 3;
-      if (x === 0) { raw[d] = img[q]; raw[d + 1] = img[q + 1]; raw[d + 2] = img[q + 2]; continue; }
-      raw[d] = (img[q] - img[q - 3]) & 255; raw[d + 1] = (img[q + 1] - img[q - 2]) & 255; raw[d + 2] = (img[q + 2] - img[q - 1]) & 255;
+  }
+  // Sub-filter where pixels may differ from their left neighbour: inside each rect and the
+  // column just right of it (overlapping rects compute the same values again: harmless).
+  for (const r of rects) {
+    const x0 = Math.max(1, r.x), x1 = Math.min(width - 1, r.x + r.w);
+    const y0 = Math.max(0, r.y), y1 = Math.min(height, r.y + r.h);
+    for (let y = y0; y < y1; y++) {
+      let q = y * rowBytes + x0 * 3;
+      let d = y * stride + 1 + x0 * 3;
+      if (r.x <= 0) { const q0 = y * rowBytes, d0 = y * stride + 1; raw[d0] = img[q0]; raw[d0 + 1] = img[q0 + 1]; raw[d0 + 2] = img[q0 + 2]; }
+      for (let x = x0; x <= x1; x++, q += 3, d += 3) {
+        raw[d] = (img[q] - img[q - 3]) & 255; raw[d + 1] = (img[q + 1] - img[q - 2]) & 255; raw[d + 2] = (img[q + 2] - img[q - 1]) & 255;
+      }
     }
   }
   const ihdr = Buffer.alloc(13);
