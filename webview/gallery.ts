@@ -251,7 +251,8 @@ function apply(result: LoadResult): void {
   showDetail(detailId);
   renderHeader();
   refresh(false);
-  if (first || sameRuns) $('gallery-grid').scrollTop = state.scrollTop;
+  // Restored once the grid has its height (renderGrid), else the browser clamps it to 0.
+  pendingScroll = first || sameRuns ? state.scrollTop : 0;
   saveState(true);
 }
 
@@ -360,6 +361,7 @@ function showDetail(id: string | null): void {
 
 const cells = new Map<number, HTMLElement>();
 let gridFrame = 0;
+let pendingScroll: number | null = null;
 
 function clearCells(): void {
   for (const c of cells.values()) c.remove();
@@ -374,8 +376,13 @@ function scheduleGrid(): void {
 function renderGrid(): void {
   const scroller = $('gallery-grid');
   const sizer = scroller.querySelector('.sizer') as HTMLElement;
-  const range = visibleRange(view.length, scroller.scrollTop, scroller.clientHeight, scroller.clientWidth, GEO, 2);
+  let range = visibleRange(view.length, scroller.scrollTop, scroller.clientHeight, scroller.clientWidth, GEO, 2);
   sizer.style.height = `${range.totalHeight}px`;
+  if (pendingScroll !== null) {
+    scroller.scrollTop = pendingScroll;
+    pendingScroll = null;
+    range = visibleRange(view.length, scroller.scrollTop, scroller.clientHeight, scroller.clientWidth, GEO, 2);
+  }
   const columnsChanged = sizer.dataset.columns !== String(range.columns);
   sizer.dataset.columns = String(range.columns);
   if (columnsChanged) clearCells();
