@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { columnsFor, cellPosition, visibleRange } from '../../webview/virtualGrid';
 import { renderCell, renderConfusion, renderDetail, setCellImage, type DocLike } from '../../webview/render';
 import { compareRuns, confusionMatrix, DEFAULT_FILTER, toItems, type PredictionRecord } from '../../src/core/galleryModel';
-import { contentSecurityPolicy, galleryHtml } from '../../src/extension/gallery/html';
+import { contentSecurityPolicy, galleryHtml, messageHtml } from '../../src/extension/gallery/html';
 
 const GEO = { cellWidth: 100, cellHeight: 200 };
 
@@ -181,4 +181,8 @@ test('panel HTML: strict CSP with a nonce, one nonced script, nothing remote', (
   assert.match(html, /<script nonce="N0nce" src="vscode-webview:\/\/abc\/dist\/webview\/gallery.js"><\/script>/);
   assert.match(html, /<title>&lt;b&gt;x&lt;\/b&gt;<\/title>/);
   assert.doesNotMatch(html, /https?:\/\//);
+  const msg = messageHtml(`run /w/${EVIL} is gone`);
+  assert.match(msg, /content="default-src 'none'"/);
+  assert.doesNotMatch(msg, /<script|<img/);
+  assert.match(msg, /&lt;img src=x onerror=alert\(1\)&gt;\.png/);
 });

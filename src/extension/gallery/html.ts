@@ -36,3 +36,15 @@ export function galleryHtml(opts: { cspSource: string; nonce: string; scriptUri:
 </body>
 </html>`;
 }
+
+/** A static page with one message (no script at all), e.g. when a restored panel's run is gone. */
+export function messageHtml(text: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'">
+</head>
+<body><p>${escapeHtml(text)}</p></body>
+</html>`;
+}

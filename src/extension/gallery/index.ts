@@ -2,6 +2,7 @@
 // serializer that restores open galleries after a window reload.
 import * as vscode from 'vscode';
 import { GALLERY_VIEW_TYPE, validateViewState } from '../../core/galleryProtocol';
+import { messageHtml } from './html';
 import { GalleryPanel, pickRun, toPath, type GalleryDeps } from './panel';
 import { isRunWithPredictions } from './runFiles';
 import { GallerySession } from './session';
@@ -40,7 +41,8 @@ export function registerGallery(context: vscode.ExtensionContext, deps: GalleryD
       const runs: string[] = [];
       for (const r of state.runs) if (await isRunWithPredictions(r)) runs.push(r);
       if (!runs.length) {
-        panel.webview.html = '<!DOCTYPE html><html><body><p>The run of this gallery no longer has predictions. Close this tab and run “Intersections: Show Predictions”.</p></body></html>';
+        panel.webview.options = { enableScripts: false, localResourceRoots: [] };
+        panel.webview.html = messageHtml(`The run of this gallery (${state.runs.join(', ') || 'unknown'}) no longer has predictions. Close this tab and run “Intersections: Show Predictions”.`);
         deps.log.warn('gallery: could not restore a panel: its run folder has no predictions any more');
         return;
       }
