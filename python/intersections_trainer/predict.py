@@ -94,7 +94,14 @@ def open_image(path_or_bytes, name: str | None = None):
     else:
         src = io.BytesIO(path_or_bytes)
     try:
-        with Image.open(src) as img:  # reads the header only
+        # PIL refuses very large images at open() with its own bomb error; our limit is smaller
+        # and checked right after reading the header, so its check is lifted for this open only.
+        limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            img = Image.open(src)  # reads the header only
+        finally:
+            Image.MAX_IMAGE_PIXELS = limit
+        with img:
             w, h = img.size
             if w > MAX_IMAGE_SIDE or h > MAX_IMAGE_SIDE:
                 raise InferenceError(f"image is {w}x{h}, larger than the {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE} limit: {label}",
