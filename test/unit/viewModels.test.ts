@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeEvent, JobEvent } from '../../src/core/events';
-import { endMessage, finalStatus, initialJobState, percent, reduceJobEvent, statusBarText, statusBarTooltip } from '../../src/extension/viewModels/jobState';
+import { withHint, endMessage, finalStatus, initialJobState, percent, reduceJobEvent, statusBarText, statusBarTooltip } from '../../src/extension/viewModels/jobState';
 import { parseRunEvents, runDescription, runTooltip, escapeMd } from '../../src/extension/viewModels/runStatus';
 import {
   DatasetLike, datasetDescription, datasetMarkdown, labelDescription, labelTitle, rowDescription, rowLabel, rowTooltip, sortedLabels, splitDescription,
@@ -141,4 +141,10 @@ test('formatting helpers', () => {
 
 test('tokens are masked before anything is logged', () => {
   assert.equal(redact('push with hf_AbCdEf123456 failed; hf_ alone stays'), 'push with hf_*** failed; hf_ alone stays');
+});
+
+test('message and hint are joined with one full stop', () => {
+  assert.equal(withHint('not a readable image: a.png (bad)', 'pass a PNG, JPEG or WebP file'), 'not a readable image: a.png (bad). Pass a PNG, JPEG or WebP file.');
+  assert.equal(withHint('boom.', ''), 'boom.');
+  assert.equal(withHint('boom', 'Run setup!'), 'boom. Run setup!');
 });

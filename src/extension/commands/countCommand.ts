@@ -8,6 +8,7 @@ import { argPath, displayPath, Services } from '../services';
 import { resolveInWorkspace, settings } from '../settings';
 import { countMessage, isCountableImage } from '../viewModels/commandArgs';
 import { modelRuns } from '../viewModels/runFolders';
+import { withHint } from '../viewModels/jobState';
 
 /** Larger files are refused before any decoding (a 4096 x 4096 PNG is far smaller). */
 export const MAX_COUNT_BYTES = 64 * 1024 * 1024;
@@ -24,7 +25,7 @@ export function registerCountCommand(s: Services): vscode.Disposable[] {
         // Never let a bad image or a broken model take the extension host down.
         const e = err as Error & { hint?: string };
         s.log.error(`Count Intersections: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
-        void vscode.window.showErrorMessage(`Could not count intersections: ${e.message}${e.hint ? ` ${e.hint}` : ''}`, 'Open Log')
+        void vscode.window.showErrorMessage(`Could not count intersections: ${withHint(e.message, e.hint)}`, 'Open Log')
           .then((c) => { if (c) s.log.show(true); });
       }
     }),

@@ -5,6 +5,7 @@ import type { JobEvent } from '../../core/events';
 import { runJob, Services } from '../services';
 import { requireWorkspace, workspaceRoot } from '../settings';
 import { validateToken } from '../viewModels/commandArgs';
+import { withHint } from '../viewModels/jobState';
 
 let environmentOk = false;
 
@@ -80,7 +81,7 @@ export async function ensureEnvironment(s: Services, model?: string): Promise<bo
       const fix = errors.find((c) => c.fix)?.fix ?? r.error?.hint ?? '';
       s.log.warn(`Python environment check: ${why}${fix ? ` (fix: ${fix})` : ''}`);
       const choice = await vscode.window.showWarningMessage(
-        `The Python environment is not ready: ${why}.${fix ? ` Fix: ${fix}` : ''}`,
+        `The Python environment is not ready: ${withHint(why, fix ? `fix: ${fix}` : '')}`,
         'Set Up Environment', 'Continue Anyway',
       );
       if (choice === 'Set Up Environment') { if (!(await setupEnvironment(s))) return false; }

@@ -123,11 +123,8 @@ export function endMessage(title: string, s: JobState): string {
     }
     case 'cancelled':
       return `${title} was cancelled.`;
-    case 'failed': {
-      const msg = s.error?.message ?? 'the process exited with an error';
-      const hint = s.error?.hint ? ` ${s.error.hint}` : '';
-      return `${title} failed: ${msg}.${hint}`.replace(/\.\.(\s|$)/, '.$1');
-    }
+    case 'failed':
+      return `${title} failed: ${withHint(s.error?.message ?? 'the process exited with an error', s.error?.hint)}`;
     default:
       return `${title}: ${s.status}`;
   }
@@ -148,4 +145,13 @@ export function summaryLine(s: JobState): string {
   else if (typeof sum.path === 'string') bits.push(sum.path);
   else if (typeof sum.output === 'string') bits.push(sum.output);
   return bits.join(', ');
+}
+
+/** "message. Hint." for notifications: one full stop between them, the hint capitalised. */
+export function withHint(message: string, hint?: string): string {
+  const m = message.trim().replace(/[.\s]+$/, '');
+  const h = (hint ?? '').trim();
+  if (!h) return `${m}.`;
+  const H = h[0].toUpperCase() + h.slice(1);
+  return `${m}. ${/[.!?]$/.test(H) ? H : `${H}.`}`;
 }
