@@ -199,12 +199,15 @@ function wireControls(): void {
   });
   const scroller = $('gallery-grid');
   // A click (or Enter/Space) on a cell shows its details beside the grid.
-  const select = (target: EventTarget | null) => {
+  const select = (target: EventTarget | null): boolean => {
     const cell = (target as HTMLElement | null)?.closest('[data-testid="gallery-item"]') as HTMLElement | null;
     if (cell) showDetail(cell.dataset.id ?? '');
+    return cell !== null;
   };
   scroller.addEventListener('click', (ev) => select(ev.target));
-  scroller.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); select(ev.target); } });
+  scroller.addEventListener('keydown', (ev) => {
+    if ((ev.key === 'Enter' || ev.key === ' ') && select(ev.target)) ev.preventDefault();
+  });
   scroller.addEventListener('scroll', () => { state.scrollTop = scroller.scrollTop; saveState(); scheduleGrid(); }, { passive: true });
   new ResizeObserver(() => scheduleGrid()).observe(scroller);
 }
