@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .tiny import DEFAULT_PROMPT, TINY_CKPT_ID, build_processor, build_tiny_model, build_tiny_processor
+from .tiny import DEFAULT_PROMPT, TINY_CKPT_ID, build_processor, build_tiny_model, build_tiny_processor, tiny_settings
 
 MODEL_INFO_FILE = "intersections_model.json"
 LORA_TARGETS = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
@@ -40,7 +40,8 @@ def is_tiny(ckpt_id: str) -> bool:
 
 
 def build_base(ckpt_id: str, init: str = "pretrained", seed: int = 0, prompt: str = DEFAULT_PROMPT,
-               dtype=None, quantize_4bit: bool = False, device_map=None):
+               dtype=None, quantize_4bit: bool = False, device_map=None, tiny: dict | None = None,
+               device=None):
     """(model, processor) for a checkpoint id: 'tiny', a hub id or a local folder.
 
     init "random" builds the published architecture (configs.py) with random weights and an
@@ -49,8 +50,8 @@ def build_base(ckpt_id: str, init: str = "pretrained", seed: int = 0, prompt: st
     import torch
 
     if is_tiny(ckpt_id):
-        processor = build_tiny_processor(prompt)
-        return build_tiny_model(processor, seed=seed), processor
+        processor = build_tiny_processor(prompt, settings=tiny)
+        return build_tiny_model(processor, seed=seed, settings=tiny), processor
     if init == "random":
         from transformers import PaliGemmaForConditionalGeneration
 
@@ -62,10 +63,15 @@ def build_base(ckpt_id: str, init: str = "pretrained", seed: int = 0, prompt: st
         res = config.vision_config.image_size
         processor = build_processor(res, config.vision_config.patch_size, [prompt], vocab_size=config.vocab_size)
         torch.manual_seed(seed)
-        config.text_config.dtype = dtype
-        model = PaliGemmaForConditionalGeneration(config)
+        # Initialising billions of weights is much faster directly on the GPU.
+        prev = torch.get_default_dtype()
         if dtype is not None:
-            model = model.to(dtype)
+            torch.set_default_dtype(dtype)
+        try:
+            with torch.device(device or "cpu"):
+                model = PaliGemmaForConditionalGeneration(config)
+        finally:
+            torch.set_default_dtype(prev)
         return model, processor
     return _load_pretrained(ckpt_id, dtype, quantize_4bit, device_map)
 
@@ -243,10 +249,7 @@ def load_for_inference(model_or_run_dir: str | os.PathLike, device: str = "cpu",
 
         base_ckpt = info.get("base_ckpt", "")
         base, _ = build_base(base_ckpt, init=info.get("init", "pretrained"), seed=int(info.get("base_seed", 0)),
-                             prompt=info["prompt"], dtype=dtype)
-        if is_tiny(base_ckpt) or info.get("init") == "random":
-            # The base was built from its own offline vocabulary; the saved tokenizer is that one.
-            pass
+                             prompt=info["prompt"], dtype=dtype, tiny=info.get("tiny"))
         model = PeftModel.from_pretrained(base, str(model_dir))
         if merge:
             model = model.merge_and_unload()

@@ -39,6 +39,18 @@ TINY_TEXT = dict(hidden_size=128, intermediate_size=256, num_hidden_layers=2, nu
                  num_key_value_heads=2, head_dim=32)
 
 
+def tiny_settings(overrides: dict | None = None) -> dict:
+    """The tiny architecture; INTERSECTIONS_TINY (JSON: image_size, patch_size, vision, text)
+    overrides it for experiments. Saved models record the settings they were built with."""
+    import json
+    import os
+    over = dict(overrides or json.loads(os.environ.get("INTERSECTIONS_TINY", "") or "{}"))
+    return {"image_size": int(over.get("image_size", TINY_IMAGE_SIZE)),
+            "patch_size": int(over.get("patch_size", TINY_PATCH_SIZE)),
+            "vision": {**TINY_VISION, **over.get("vision", {})},
+            "text": {**TINY_TEXT, **over.get("text", {})}}
+
+
 def _words(extra: Iterable[str] = ()) -> list[str]:
     seen: dict[str, None] = {}
     for w in list(BASE_WORDS) + [w for text in extra for w in _split_words(text)]:
@@ -107,36 +119,42 @@ def build_processor(image_size: int, patch_size: int, extra_texts: Iterable[str]
     return PaliGemmaProcessor(image_processor=build_image_processor(image_size, patch_size), tokenizer=tokenizer)
 
 
-def build_tiny_processor(prompt: str = DEFAULT_PROMPT, image_size: int = TINY_IMAGE_SIZE,
-                         patch_size: int = TINY_PATCH_SIZE, extra_texts: Iterable[str] = ()):
+def build_tiny_processor(prompt: str = DEFAULT_PROMPT, image_size: int | None = None,
+                         patch_size: int | None = None, extra_texts: Iterable[str] = (), settings: dict | None = None):
     """The tiny model's processor; the vocabulary covers `prompt` and `extra_texts` words."""
-    return build_processor(image_size, patch_size, [prompt, *extra_texts])
+    st = tiny_settings(settings)
+    return build_processor(image_size or st["image_size"], patch_size or st["patch_size"], [prompt, *extra_texts])
 
 
-def tiny_config(vocab_size: int, image_token_id: int, image_size: int = TINY_IMAGE_SIZE,
-                patch_size: int = TINY_PATCH_SIZE):
+def tiny_config(vocab_size: int, image_token_id: int, image_size: int | None = None,
+                patch_size: int | None = None, settings: dict | None = None):
     from transformers import Gemma2Config, PaliGemmaConfig, SiglipVisionConfig
 
-    vision = SiglipVisionConfig(image_size=image_size, patch_size=patch_size, vision_use_head=False,
-                                projection_dim=TINY_TEXT["hidden_size"], **TINY_VISION)
+    st = tiny_settings(settings)
+    tx = st["text"]
+    vision = SiglipVisionConfig(image_size=image_size or st["image_size"], patch_size=patch_size or st["patch_size"],
+                                vision_use_head=False, projection_dim=tx["hidden_size"], **st["vision"])
     text = Gemma2Config(vocab_size=vocab_size, max_position_embeddings=512, sliding_window=512,
-                        query_pre_attn_scalar=TINY_TEXT["head_dim"], pad_token_id=0, bos_token_id=2,
-                        eos_token_id=1, **TINY_TEXT)
+                        query_pre_attn_scalar=tx["head_dim"], pad_token_id=0, bos_token_id=2,
+                        eos_token_id=1, **tx)
     return PaliGemmaConfig(vision_config=vision, text_config=text, image_token_index=image_token_id,
-                           vocab_size=vocab_size, projection_dim=TINY_TEXT["hidden_size"],
-                           hidden_size=TINY_TEXT["hidden_size"], pad_token_id=0, bos_token_id=2, eos_token_id=1)
+                           vocab_size=vocab_size, projection_dim=tx["hidden_size"],
+                           hidden_size=tx["hidden_size"], pad_token_id=0, bos_token_id=2, eos_token_id=1)
 
 
-def build_tiny_model(processor=None, seed: int = 0, image_size: int = TINY_IMAGE_SIZE,
-                     patch_size: int = TINY_PATCH_SIZE):
+def build_tiny_model(processor=None, seed: int = 0, image_size: int | None = None,
+                     patch_size: int | None = None, settings: dict | None = None):
     """A randomly initialised tiny PaliGemma (deterministic for a seed) matching `processor`."""
     import torch
     from transformers import PaliGemmaForConditionalGeneration
 
+    st = tiny_settings(settings)
+    image_size = image_size or st["image_size"]
+    patch_size = patch_size or st["patch_size"]
     if processor is None:
         processor = build_tiny_processor(image_size=image_size, patch_size=patch_size)
     tok = processor.tokenizer
-    config = tiny_config(len(tok), processor.image_token_id, image_size, patch_size)
+    config = tiny_config(len(tok), processor.image_token_id, image_size, patch_size, st)
     state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     try:

@@ -432,14 +432,16 @@ class Trainer:
         t_build = time.time()
         model, processor = modeling.build_base(cfg.ckpt_id, init=cfg.init, seed=cfg.seed, prompt=cfg.prompt,
                                                dtype=dtype, quantize_4bit=cfg.mode == "qlora",
-                                               device_map={"": accel.device} if cfg.mode == "qlora" else None)
+                                               device_map={"": accel.device} if cfg.mode == "qlora" else None,
+                                               device=accel.device if cfg.init == "random" else None)
         model = modeling.apply_mode(model, cfg.mode, cfg.lora_r, cfg.lora_alpha)
         for p in model.parameters():  # trainable weights in fp32 (autocast does bf16 compute)
             if p.requires_grad and p.dtype != torch.float32:
                 p.data = p.data.float()
         n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
         n_all = sum(p.numel() for p in model.parameters())
-        self.ev.log(f"model {cfg.ckpt_id} ({cfg.init}) mode {cfg.mode}: {n_train:,} of {n_all:,} parameters "
+        init = "random" if cfg.ckpt_id == TINY_CKPT_ID else cfg.init
+        self.ev.log(f"model {cfg.ckpt_id} ({init} init) mode {cfg.mode}: {n_train:,} of {n_all:,} parameters "
                     f"trainable; built in {time.time() - t_build:.1f}s on {accel.device}"
                     + (" with bf16" if bf16 else ""))
         templates = TextTemplates(processor, cfg.prompt)
@@ -463,6 +465,9 @@ class Trainer:
 
         info = {"base_ckpt": cfg.ckpt_id, "mode": cfg.mode, "init": "random" if cfg.ckpt_id == TINY_CKPT_ID else cfg.init,
                 "prompt": cfg.prompt, "base_seed": cfg.seed}
+        if cfg.ckpt_id == TINY_CKPT_ID:
+            from .tiny import tiny_settings
+            info["tiny"] = tiny_settings()
         step = state["step"]
         t0 = time.time()
         steps_timed = 0
@@ -581,7 +586,8 @@ class Trainer:
                                             "matrix": confusion}, step, split)
         self.ev.metric("loss", loss_sum / max(1, loss_n), step, split)
         state["history"].append({"step": step, "accuracy": acc, "loss": loss_sum / max(1, loss_n),
-                                 "confusion_matrix": confusion})
+                                 "confusion_matrix": confusion, "cpu_s": round(time.process_time(), 1),
+                                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
         if state["best_accuracy"] is None or acc > state["best_accuracy"]:
             state["best_accuracy"], state["best_step"] = acc, step
             if accel.is_main_process:
@@ -635,13 +641,14 @@ class Trainer:
             from peft import set_peft_model_state_dict
             set_peft_model_state_dict(m, load_file(str(mdir / "adapter_model.safetensors")))
         else:
-            sd = {}
-            for f in sorted(mdir.glob("*.safetensors")):
-                sd.update(load_file(str(f)))
-            missing, unexpected = m.load_state_dict(sd, strict=False)
-            bad = [k for k in missing if "lm_head" not in k]  # lm_head is tied to the embeddings
-            if bad or unexpected:
-                raise UserError(f"checkpoint {path} does not match the model ({len(bad)} missing, "
+            # save_pretrained may rename keys on disk (transformers' checkpoint conversion), so
+            # read the weights back through from_pretrained and copy them over.
+            from transformers import PaliGemmaForConditionalGeneration
+            loaded = PaliGemmaForConditionalGeneration.from_pretrained(str(mdir), dtype=next(m.parameters()).dtype)
+            missing, unexpected = m.load_state_dict(loaded.state_dict(), strict=False)
+            del loaded
+            if missing or unexpected:
+                raise UserError(f"checkpoint {path} does not match the model ({len(missing)} missing, "
                                 f"{len(unexpected)} unexpected weights)",
                                 "resume with the same --ckpt-id and --mode as the original run")
         optimizer.load_state_dict(blob["optimizer"])
