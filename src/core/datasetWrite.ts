@@ -60,7 +60,7 @@ export function writeParquetShard(file: string, rows: RenderedRow[], createdBy: 
     filename: file,
     schema: PARQUET_SCHEMA,
     columnData: [
-      { name: 'image', data: rows.map((r) => ({ bytes: r.png, path: r.path })), codec: 'UNCOMPRESSED', statistics: false },
+      { name: 'image', data: rows.map((r) => ({ bytes: r.png, path: r.path })), codec: 'UNCOMPRESSED', statistics: false, encoding: 'PLAIN' },
       { name: 'label', data: rows.map((r) => BigInt(r.label)) },
       { name: 'line_a', data: rows.map((r) => r.lineA) },
       { name: 'line_b', data: rows.map((r) => r.lineB) },
