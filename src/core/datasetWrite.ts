@@ -326,9 +326,13 @@ export class DatasetTransaction {
     if (this.done) return;
     this.done = true;
     fs.rmSync(this.tempDir, { recursive: true, force: true });
-    // A dataset folder this run created, and left empty, goes too.
+    // Folders this run created (the dataset folder and any missing parents) go too, if empty.
     if (this.createdRoot) {
-      try { fs.rmdirSync(this.root); } catch { /* not empty: keep */ }
+      const top = path.resolve(this.createdRoot);
+      for (let dir = path.resolve(this.root); ; dir = path.dirname(dir)) {
+        try { fs.rmdirSync(dir); } catch { break; /* not empty: keep */ }
+        if (dir === top || path.dirname(dir) === dir) break;
+      }
     }
   }
 }
