@@ -165,3 +165,22 @@ def test_large_graphs_use_external_data_that_onnx_runtime_and_config_agree_on(tm
     cfg = json.loads((tmp_path / "onnx" / "config.json").read_text())
     assert cfg["transformers.js_config"]["use_external_data_format"]["decoder_model_merged.onnx"] == 1
     assert manifest["parity"]["same_tokens"]  # ONNX Runtime read the external weights
+
+
+def test_lora_run_from_the_trainer_is_merged_and_exported(tmp_path):
+    import onnx
+
+    ds = write_dataset(tmp_path / "ds", {"train": 4, "test": 3})
+    run = tmp_path / "lora-run"
+    r = subprocess.run([sys.executable, "-m", "intersections_trainer", "train", "--ckpt-id", "tiny", "--mode", "lora",
+                        "--dataset-folder", str(ds), "--output-dir", str(run), "--max-steps", "2", "--batch-size", "2",
+                        "--eval-split", "test"], cwd=PY_DIR, env=env(), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-1500:] + r.stderr[-1500:]
+    assert (run / "model" / "adapter_config.json").exists()
+    r = subprocess.run([sys.executable, "-m", "intersections_trainer", "export-onnx", "--model", str(run), "--no-quantize"],
+                       cwd=PY_DIR, env=env(), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-1500:] + r.stderr[-1500:]
+    manifest = json.loads((run / "onnx" / "intersections_onnx.json").read_text())
+    assert manifest["source"]["format"] == "lora" and manifest["parity"]["same_tokens"]
+    dec = onnx.load(str(run / "onnx" / "onnx" / "decoder_model_merged.onnx"))
+    assert not [t.name for t in dec.graph.initializer if "lora" in t.name.lower()]  # merged into the weights

@@ -143,3 +143,32 @@ test('backend python runs the trainer and agrees with the ONNX export of the sam
   assert.equal(py.prediction, onnx.prediction);
   for (const a of ['0', '1', '2'] as const) assert.ok(Math.abs(py.scores![a] - onnx.scores![a]) < 1e-3, `${a}: ${py.scores![a]} vs ${onnx.scores![a]}`);
 });
+
+test('evaluate --backend onnx (no Python): predictions and metrics the same as recomputed', async () => {
+  const { writeOurDataset } = await import('../fixtures/datasets');
+  const { computeMetrics, readPredictions } = await import('../../src/core/evaluation');
+  const ds = path.join(tmp, 'ds');
+  writeOurDataset(ds, { test: { perLabel: 2 } }, 24);
+  const out = path.join(tmp, 'eval-out');
+  const stdout = execFileSync('node', [path.join(ROOT, 'bin', 'intersections.js'), 'evaluate', '--backend', 'onnx', '--variant', 'fp32',
+    '--model', exportDir, '--dataset-folder', ds, '--split', 'test', '--output-dir', out, '--json'], { encoding: 'utf8', timeout: 120_000 });
+  const events = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  assert.equal(events[0].event, 'start');
+  assert.equal(events[0].job, 'evaluate');
+  assert.ok(events.some((e) => e.event === 'progress' && e.phase === 'evaluate' && e.done === 6));
+  assert.ok(events.some((e) => e.event === 'artifact' && e.kind === 'predictions'));
+  assert.equal(events.at(-1).event, 'done');
+  const preds = readPredictions(path.join(out, 'predictions-test.jsonl'));
+  assert.equal(preds.length, 6);
+  for (const p of preds) {
+    assert.deepEqual(Object.keys(p), ['id', 'split', 'label', 'prediction', 'text', 'scores', 'correct']);
+    assert.equal(p.correct, p.prediction === p.label);
+  }
+  const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8')).test;
+  const { listRows } = await import('../../src/core/datasetRead');
+  const rows = await listRows(ds, 'test', { limit: 100 });
+  const again = computeMetrics(preds, new Map(rows.map((r) => [r.id, { line_width: r.lineWidth, image_size: r.imageSize }])));
+  for (const [k, v] of Object.entries(again)) assert.deepEqual(metrics[k], v, k);
+  assert.equal(metrics.backend, 'onnx');
+  assert.deepEqual(Object.keys(metrics.by_image_size), ['24']);
+});
