@@ -454,7 +454,9 @@ class Trainer:
         total = total_steps_for(cfg, len(train_ex), world)
         warmup = int(cfg.warmup if cfg.warmup >= 1 else round(cfg.warmup * total))
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_with_warmup(warmup, total))
-        model, optimizer, scheduler = accel.prepare(model, optimizer, scheduler)
+        # The scheduler is not prepared: accelerate would step it once per process, but our step
+        # count is already global (one step = the batches of all processes).
+        model, optimizer = accel.prepare(model, optimizer)
 
         order = BatchOrder(len(train_ex), cfg.batch_size, cfg.seed, rank, world)
         state = {"step": 0, "best_accuracy": None, "best_step": None, "history": []}
@@ -509,8 +511,7 @@ class Trainer:
             step += 1
             steps_timed += 1
             state["step"] = step
-            loss_value = step_loss * n_tokens / max(1, n_tokens) if n_tokens else float("nan")
-            loss_window.append(loss_value)
+            loss_window.append(step_loss)  # mean token loss of this process's accumulated batch
             now = time.time()
             if now - last_progress >= 0.5 or step == total:
                 elapsed = now - t0

@@ -71,6 +71,12 @@ export function trainerArgs(v: Values): string[] {
   return ['-m', 'intersections_trainer', 'train', ...args];
 }
 
+function humanSummary(s: Record<string, unknown>): string {
+  const acc = typeof s.best_accuracy === 'number' ? `${(s.best_accuracy * 100).toFixed(1)} %` : 'n/a';
+  if (s.cancelled) return `stopped at step ${s.steps}; best accuracy ${acc}; continue with --resume --output-dir ${s.run_dir}`;
+  return `done: ${s.steps} steps, best validation accuracy ${acc} (step ${s.best_step}); model: ${s.model_dir}`;
+}
+
 async function askYesNo(question: string): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -111,7 +117,13 @@ export async function run(argv: string[]): Promise<number> {
     command: python,
     args,
     env: trainerEnv(),
-    onEvent: (e) => { if (e.event === 'done') lastDone = e; sink.emit(e); },
+    onEvent: (e) => {
+      if (e.event === 'done') lastDone = e;
+      // The progress bar already shows the training loss; a terminal gets the rest.
+      if (!json && e.event === 'metric' && e.name === 'loss' && e.split === 'train') return;
+      sink.emit(e);
+      if (!json && e.event === 'done') process.stderr.write(humanSummary(e.summary) + '\n');
+    },
     onLog: (line) => {
       // With --json everything the trainer prints besides events goes to stderr (the extension
       // shows it in its output channel). Without, the [level] lines were already shown as events.
