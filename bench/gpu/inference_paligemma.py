@@ -61,17 +61,24 @@ def bench_eval(model, processor, prompt: str, n: int, batch_sizes, device: str) 
     return res
 
 
-def cut_layers(model, layers: int):
-    """Keeps the first `layers` text and vision layers (widths unchanged)."""
-    lm = model.model.language_model
-    lm.layers = lm.layers[:layers]
-    model.config.text_config.num_hidden_layers = layers
-    if hasattr(model.config.text_config, "layer_types") and model.config.text_config.layer_types:
-        model.config.text_config.layer_types = model.config.text_config.layer_types[:layers]
-    enc = model.model.vision_tower.vision_model.encoder
-    enc.layers = enc.layers[:layers]
-    model.config.vision_config.num_hidden_layers = layers
-    return model
+def build_cut(ckpt: str, layers: int, prompt: str):
+    """The published architecture with only `layers` text and vision layers (widths unchanged),
+    random weights, built directly at that depth (no full 3B model on the CPU)."""
+    import torch
+    from transformers import PaliGemmaForConditionalGeneration
+
+    from intersections_trainer.configs import published_config
+    from intersections_trainer.tiny import build_processor
+
+    config = published_config(ckpt)
+    config.text_config.num_hidden_layers = layers
+    if getattr(config.text_config, "layer_types", None):
+        config.text_config.layer_types = config.text_config.layer_types[:layers]
+    config.vision_config.num_hidden_layers = layers
+    processor = build_processor(config.vision_config.image_size, config.vision_config.patch_size, [prompt],
+                                vocab_size=config.vocab_size)
+    torch.manual_seed(0)
+    return PaliGemmaForConditionalGeneration(config).eval(), processor
 
 
 def main() -> int:
@@ -107,9 +114,10 @@ def main() -> int:
     del model
     if device == "cuda":
         torch.cuda.empty_cache()
-    model, processor = build_base(ckpt, init="random", seed=0, prompt=DEFAULT_PROMPT)
-    if not args.dry_run:
-        cut_layers(model, args.export_layers)
+    if args.dry_run:
+        model, processor = build_base(ckpt, init="random", seed=0, prompt=DEFAULT_PROMPT)
+    else:
+        model, processor = build_cut(ckpt, args.export_layers, DEFAULT_PROMPT)
     tmp = Path(tempfile.mkdtemp(prefix="pg-export-"))
     try:
         t = time.perf_counter()
