@@ -14,6 +14,7 @@ export const CODE_SERVER_VERSION = '4.100.3';
 const EXTENSION_ID = 'intersection-studio.intersection-studio';
 const artifactsRoot = join(repoRoot, 'test-results', 'e2e');
 const keepScreenshots = process.env.E2E_SCREENSHOTS === '1';
+const ACTIVITY_ITEM = '.activitybar .action-item .action-label[aria-label^="Intersections"]';
 
 // ---------------------------------------------------------------------------------------------
 // Processes: every child runs in its own process group and is killed on exit, even on a crash
@@ -183,6 +184,8 @@ export class Editor {
       await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
       // The status bar appears once the workbench has restored its parts.
       await page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
+      // The extension's contributions are registered once its activity-bar container shows.
+      await page.locator(ACTIVITY_ITEM).first().waitFor({ state: 'visible', timeout: 60_000 });
       return editor;
     } catch (err) {
       await browser?.close().catch(() => undefined);
@@ -230,17 +233,26 @@ export class Editor {
   // --- the workbench ---------------------------------------------------------------------
 
   /** Runs a command from the command palette by its title, e.g. "Intersections: Generate Dataset". */
-  async command(title: string): Promise<void> {
+  async command(title: string, timeout = 30_000): Promise<void> {
     const page = this.page;
-    await page.keyboard.press('Escape');
-    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 880 }, force: true }).catch(() => undefined);
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ state: 'visible', timeout: 20_000 });
-    await row.click();
+    const deadline = Date.now() + timeout;
+    // The palette lists the commands known when it opens: while the extension host is still
+    // registering contributions, close it and try again.
+    for (;;) {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input.input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(`>${title}`);
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      try {
+        await row.waitFor({ state: 'visible', timeout: 3000 });
+        await row.click();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+    }
   }
 
   /** The quick input (input box or quick pick) shown by a command. */
@@ -286,7 +298,7 @@ export class Editor {
 
   /** Opens the Intersections activity-bar container. */
   async openContainer(): Promise<void> {
-    const item = this.page.locator('.activitybar .action-item a[aria-label^="Intersection"], .activitybar .action-item .action-label[aria-label^="Intersection"]').first();
+    const item = this.page.locator(ACTIVITY_ITEM).first();
     await item.waitFor({ state: 'visible', timeout: 30_000 });
     const sidebarTitle = this.page.locator('#workbench\\.parts\\.sidebar .composite.title');
     if (!/intersection/i.test((await sidebarTitle.innerText().catch(() => '')) ?? '')) await item.click();
@@ -441,4 +453,28 @@ export function cli(args: string[], env: Record<string, string> = {}): string {
 
 export function fileSize(p: string): number {
   return statSync(p).size;
+}
+
+/**
+ * Starts recording the texts of status bar items matching `pattern` (a MutationObserver in the
+ * page), so a test sees short-lived states such as progress percentages.
+ */
+export async function recordStatusBar(page: Page, pattern: RegExp): Promise<void> {
+  // A string, not a function: tsx's transform adds helpers that do not exist in the page.
+  await page.evaluate(`(() => {
+    const re = new RegExp(${JSON.stringify(pattern.source)}, ${JSON.stringify(pattern.flags)});
+    const texts = window.__statusTexts = [];
+    const bar = document.getElementById('workbench.parts.statusbar');
+    const seen = () => {
+      for (const el of bar.querySelectorAll('.statusbar-item')) {
+        const t = el.innerText.trim();
+        if (re.test(t) && texts[texts.length - 1] !== t) texts.push(t);
+      }
+    };
+    new MutationObserver(seen).observe(bar, { subtree: true, childList: true, characterData: true, attributes: true });
+  })()`);
+}
+
+export async function statusBarRecord(page: Page): Promise<string[]> {
+  return page.evaluate('window.__statusTexts ?? []') as Promise<string[]>;
 }
