@@ -138,13 +138,31 @@ def _save(m, path: Path) -> None:
         onnx.save_model(m, str(path))
 
 
-def _embed_graph(weight, scale: float, fp16: bool):
-    """embed_tokens by hand: Gather from the table, to float32, times Gemma's sqrt(hidden) scale."""
+def _save_embed_graph(path: Path, weight, scale: float, fp16: bool) -> None:
+    """embed_tokens by hand: Gather from the table, to float32, times Gemma's sqrt(hidden) scale.
+
+    A table over the external-data limit (PaliGemma's 257,216 x 2,304 in fp32 is 2.4 GB) cannot
+    pass through protobuf at all, so its bytes are written straight to <name>.onnx_data.
+    """
     import numpy as np
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
+    for stale in path.parent.glob(path.name + "_data*"):
+        stale.unlink()
     table = weight.detach().float().cpu().numpy().astype(np.float16 if fp16 else np.float32)
+    if table.nbytes > EXTERNAL_DATA_BYTES:
+        data_name = path.name + "_data"
+        with open(path.parent / data_name, "wb") as fh:
+            fh.write(np.ascontiguousarray(table).tobytes())
+        init = TensorProto(name="embed_table", dims=list(table.shape),
+                           data_type=TensorProto.FLOAT16 if fp16 else TensorProto.FLOAT,
+                           data_location=TensorProto.EXTERNAL)
+        for k, v in (("location", data_name), ("offset", "0"), ("length", str(table.nbytes))):
+            entry = init.external_data.add()
+            entry.key, entry.value = k, v
+    else:
+        init = numpy_helper.from_array(table, "embed_table")
     nodes = [helper.make_node("Gather", ["embed_table", "input_ids"], ["gathered"], axis=0)]
     src = "gathered"
     if fp16:
@@ -155,10 +173,14 @@ def _embed_graph(weight, scale: float, fp16: bool):
         nodes, "embed_tokens",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"])],
         [helper.make_tensor_value_info("inputs_embeds", TensorProto.FLOAT, ["batch_size", "sequence_length", table.shape[1]])],
-        [numpy_helper.from_array(table, "embed_table"), numpy_helper.from_array(np.array(scale, dtype=np.float32), "embed_scale")],
+        [init, numpy_helper.from_array(np.array(scale, dtype=np.float32), "embed_scale")],
     )
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], producer_name="intersections",
-                             ir_version=9)  # readable by onnxruntime-node 1.30
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], producer_name="intersections",
+                              ir_version=9)  # readable by onnxruntime-node 1.30
+    if table.nbytes > EXTERNAL_DATA_BYTES:
+        onnx.save_model(model, str(path))
+    else:
+        _save(model, path)
 
 
 def _quantize_q4(src: Path, dst: Path) -> None:
@@ -207,8 +229,8 @@ def export(model, processor, info: dict[str, Any], out_dir: Path, sample_images=
 
     emb = model.model.language_model.embed_tokens
     scale = float(getattr(emb, "embed_scale", torch.tensor(1.0)))
-    _save(_embed_graph(emb.weight, scale, fp16=False), onnx_dir / "embed_tokens.onnx")
-    _save(_embed_graph(emb.weight, scale, fp16=True), onnx_dir / "embed_tokens_fp16.onnx")
+    _save_embed_graph(onnx_dir / "embed_tokens.onnx", emb.weight, scale, fp16=False)
+    _save_embed_graph(onnx_dir / "embed_tokens_fp16.onnx", emb.weight, scale, fp16=True)
     ev.emit("progress", phase="export-onnx", done=2, total=len(steps))
 
     past_names, present_names, past = [], [], []
