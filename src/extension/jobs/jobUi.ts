@@ -25,7 +25,10 @@ export class JobUi implements vscode.Disposable {
 
   /** Log line of a child process (stderr or non-event stdout). */
   logLine(job: Job, line: string): void {
-    this.log.info(`[${job.spec.title}] ${redact(line)}`);
+    // "[info] …" lines are the trainer's human echo of its own log events: keep them at debug.
+    const echo = /^\[(debug|info|warning|error)\] /.test(line);
+    if (echo) this.log.debug(`[${job.spec.title}] ${redact(line)}`);
+    else this.log.info(`[${job.spec.title}] ${redact(line)}`);
   }
 
   /** Actions offered by the end notification of a finished job (e.g. "Show Predictions"). */
@@ -101,7 +104,11 @@ export class JobUi implements vscode.Disposable {
         // Progress is frequent: only at trace level (the status bar shows it).
         this.log.trace(`${t} ${e.phase} ${e.done}/${e.total}${e.loss !== undefined ? ` loss ${e.loss}` : ''}`);
         break;
-      case 'metric': this.log.info(`${t} ${e.split ? `${e.split} ` : ''}${e.name} = ${JSON.stringify(e.value)}${e.step !== null ? ` (step ${e.step})` : ''}`); break;
+      case 'metric':
+        // Per-step training loss is as frequent as progress: debug level.
+        if (e.name === 'loss' && e.split === 'train') { this.log.debug(`${t} train loss = ${JSON.stringify(e.value)} (step ${e.step})`); break; }
+        this.log.info(`${t} ${e.split ? `${e.split} ` : ''}${e.name} = ${JSON.stringify(e.value)}${e.step !== null ? ` (step ${e.step})` : ''}`);
+        break;
       case 'artifact': this.log.info(`${t} wrote ${e.kind}: ${e.path}`); break;
       case 'done': this.log.info(`${t} done ${redact(JSON.stringify(e.summary))}`); break;
       case 'error': this.log.error(`${t} ${redact(e.message)}${e.hint ? ` (hint: ${redact(e.hint)})` : ''}`); break;

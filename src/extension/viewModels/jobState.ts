@@ -144,6 +144,8 @@ export function summaryLine(s: JobState): string {
   if (typeof sum.url === 'string') bits.push(sum.url);
   else if (typeof sum.path === 'string') bits.push(sum.path);
   else if (typeof sum.output === 'string') bits.push(sum.output);
+  else if (typeof sum.dataset_folder === 'string') bits.push(sum.dataset_folder);
+  else if (typeof sum.output_dir === 'string') bits.push(sum.output_dir);
   return bits.join(', ');
 }
 
