@@ -293,7 +293,7 @@ export class Editor {
   async notification(text: string | RegExp, timeout = 60_000): Promise<string> {
     const toast = this.notifications().filter({ hasText: text }).first();
     await toast.waitFor({ state: 'visible', timeout });
-    return (await toast.innerText()).trim();
+    return (await toast.locator('.notification-list-item-message').first().innerText()).trim();
   }
 
   /** Opens the Intersections activity-bar container. */
