@@ -148,3 +148,17 @@ test('message and hint are joined with one full stop', () => {
   assert.equal(withHint('boom.', ''), 'boom.');
   assert.equal(withHint('boom', 'Run setup!'), 'boom. Run setup!');
 });
+
+test('inspect markdown lists the generator, seed and scalar parameters from intersections.json', () => {
+  const md = datasetMarkdown({
+    ...ds,
+    generator: { generator: { name: 'intersection-studio generate', version: '0.1.0' }, seed: 7, parameters: { dpi: 100, line_widths: [2, 3], colors: 'random', num_images_per_label: { train: 10 } } },
+  });
+  assert.match(md, /## Generation/);
+  assert.match(md, /- Generator: intersection\\-studio generate 0\\.1\\.0/);
+  assert.match(md, /- Seed: 7/);
+  assert.match(md, /- line widths: 2, 3/);
+  assert.match(md, /- colors: random/);
+  assert.doesNotMatch(md, /num images per label/);
+  assert.doesNotMatch(datasetMarkdown(ds), /Generation/);
+});
