@@ -177,7 +177,8 @@ interface Pool {
 
 function makePool(size: number): Pool {
   if (size === 0) {
-    return { run: async (job) => renderRange(job), close: async () => {} };
+    // One chunk per macrotask, so signals and progress are handled between chunks.
+    return { run: (job) => new Promise((resolve, reject) => setImmediate(() => { try { resolve(renderRange(job)); } catch (err) { reject(err); } })), close: async () => {} };
   }
   const script = workerScript();
   const idle: Worker[] = [];
