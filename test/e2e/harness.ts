@@ -296,6 +296,12 @@ export class Editor {
     return (await toast.locator('.notification-list-item-message').first().innerText()).trim();
   }
 
+  /** Dismisses every notification (so a later wait cannot match an old one). */
+  async clearNotifications(): Promise<void> {
+    await this.command('Notifications: Clear All Notifications');
+    await until(async () => (await this.notifications().count()) === 0, 'notifications to close', 10_000);
+  }
+
   /** Opens the Intersections activity-bar container. */
   async openContainer(): Promise<void> {
     const item = this.page.locator(ACTIVITY_ITEM).first();

@@ -4,7 +4,7 @@
 // the run in the Runs view -> evaluate -> the prediction gallery (count, filters, confusion
 // matrix = the predictions and metrics.json) -> Count Intersections from the Explorer menu.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -119,4 +119,41 @@ test('Count Intersections from the Explorer context menu of an image, not of oth
   await editor.run('count', () => editor.clickMenuItem('Count Intersections'));
   const message = await editor.run('count result', () => editor.notification(new RegExp(`\\(model ${RUN}, (ONNX|Python), \\d+ ms\\)`), 180_000));
   assert.match(message, /^(\d) intersections?|^No count/);
+});
+
+test('a file named with HTML in it appears as text in the gallery, never as markup', async () => {
+  // An image-folder dataset (<split>/<label>/<file>.png) with one HTML-looking file name.
+  const name = '"><b>x<\\b>&lt;i&gt;.png';
+  const made = mkdtempSync(join(tmpdir(), 'intersections-e2e-html-'));
+  cli(['generate', '--format', 'imagefolder', '--splits', 'test=2', '--seed', '3', '--dataset-folder', made]);
+  const dest = join(editor.workspace, 'html-names');
+  for (const label of ['0', '1', '2']) {
+    for (const f of readdirSync(join(made, 'test', label))) {
+      const target = label === '1' && !existsSync(join(dest, 'test', '1', name)) ? name : f;
+      mkdirSync(join(dest, 'test', label), { recursive: true });
+      copyFileSync(join(made, 'test', label, f), join(dest, 'test', label, target));
+    }
+  }
+  rmSync(made, { recursive: true, force: true });
+  const dialogs: string[] = [];
+  editor.page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+
+  await editor.run('clear notifications', () => editor.clearNotifications());
+  await editor.run('close editors', () => editor.command('View: Close All Editors'));
+  await editor.run('evaluate html', () => editor.command('Intersections: Evaluate Model'));
+  await editor.run('html run', () => editor.pick(RUN));
+  await editor.run('another dataset', () => editor.pick(/Another Dataset/));
+  await editor.run('html dataset', () => editor.pick(/html-names/));
+  await editor.run('html evaluated', () => editor.notification(new RegExp(`Evaluate ${RUN} on test finished`), 300_000));
+  const ids = readFileSync(join(runDir, 'predictions-test.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+  assert.ok(ids.includes(`test/1/${name}`), `the predictions carry the file name (ids: ${ids.join(', ')})`);
+
+  await editor.run('show html predictions', () => editor.command('Intersections: Show Predictions'));
+  await editor.run('html gallery run', () => editor.pick(RUN));
+  const frame = await editor.run('html gallery', () => editor.webviewFrame('[data-testid="gallery-item-id"]'));
+  await editor.run('6 items', () => until(async () => /6 of 6 images/.test(await frame.locator('[data-testid="gallery-count"]').innerText()), '6 images', 30_000));
+  const shownIds = await frame.locator('[data-testid="gallery-item-id"]').allInnerTexts();
+  assert.ok(shownIds.map((t) => t.trim()).includes(`test/1/${name}`), `the name is shown literally (shown: ${shownIds.join(' | ')})`);
+  assert.equal(await frame.locator('[data-testid="gallery-grid"] b').count(), 0, 'no <b> element was created from the name');
+  assert.deepEqual(dialogs, [], 'no script ran (no dialogs)');
 });
