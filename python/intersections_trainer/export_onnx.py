@@ -4,8 +4,9 @@ transformers.js runs an image-text-to-text model as three sessions (models/sessi
   onnx/vision_encoder.onnx        pixel_values [B,3,H,W]            -> image_features [B,N,D]
   onnx/embed_tokens.onnx          input_ids [B,S]                   -> inputs_embeds [B,S,D]
   onnx/decoder_model_merged.onnx  inputs_embeds, attention_mask [B,T], position_ids [B,S],
-                                  past_key_values.{i}.key|value [B,kvH,P,hd]
-                                  -> logits [B,S,V], present.{i}.key|value [B,kvH,T,hd]
+                                  past_key_values.{i}.key|value [B,kvH,P,hd], num_logits_to_keep (int64)
+                                  -> logits [B,K,V], present.{i}.key|value [B,kvH,T,hd]
+                                  (K = num_logits_to_keep, or S when it is 0)
 It writes image features over the <image> token embeddings, feeds 1-based position ids (PaliGemma),
 starts with an empty cache (P = 0) and then feeds one token at a time.
 
@@ -74,7 +75,8 @@ def _wrappers(model):
             self.lm = lm
             self.lm_head = model.lm_head
 
-        def forward(self, inputs_embeds, attention_mask, position_ids, *past):
+        def forward(self, inputs_embeds, attention_mask, position_ids, *past_and_keep):
+            *past, num_logits_to_keep = past_and_keep
             q = inputs_embeds.shape[1]
             total = attention_mask.shape[1]
             kpos = torch.arange(total, device=inputs_embeds.device)
@@ -93,7 +95,13 @@ def _wrappers(model):
             cache = DynamicCache([(past[2 * i], past[2 * i + 1]) for i in range(n_layers)])
             out = self.lm(inputs_embeds=inputs_embeds, attention_mask=masks, position_ids=position_ids,
                      past_key_values=cache, use_cache=True)
-            logits = self.lm_head(out.last_hidden_state)
+            hidden = out.last_hidden_state
+            # transformers.js asks for the last position only while generating (1), all when 0:
+            # the prompt's full logits would be 268 x 257,216 floats for PaliGemma 2.
+            seq = hidden.shape[1]
+            start = torch.clamp(seq - num_logits_to_keep, min=0) * (num_logits_to_keep > 0)
+            hidden = hidden.index_select(1, torch.arange(start, seq, device=hidden.device))
+            logits = self.lm_head(hidden)
             if softcap is not None:
                 logits = torch.tanh(logits / softcap) * softcap
             presents = []
@@ -126,11 +134,15 @@ def _export(module, args, path: Path, input_names, output_names, dynamic_axes) -
 
 def _save(m, path: Path) -> None:
     """Saves an ONNX model; weights go to <name>_data when the model is over 2 GB (protobuf limit)."""
+    import numpy as np
     import onnx
+    from onnx import helper
 
     for stale in path.parent.glob(path.name + "_data*"):
         stale.unlink()
-    size = sum(t.ByteSize() for t in m.graph.initializer)
+    # From shapes: protobuf cannot even measure a tensor over 2 GB.
+    size = sum(int(np.prod(t.dims, dtype=np.int64)) * helper.tensor_dtype_to_np_dtype(t.data_type).itemsize
+               for t in m.graph.initializer)
     if size > EXTERNAL_DATA_BYTES:
         onnx.save_model(m, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
                         location=path.name + "_data", size_threshold=1024)
@@ -248,9 +260,10 @@ def export(model, processor, info: dict[str, Any], out_dir: Path, sample_images=
             dyn[past_names[-1]] = {0: "batch_size", 2: "past_sequence_length"}
             dyn[present_names[-1]] = {0: "batch_size", 2: "total_sequence_length"}
     args = (torch.randn(2, 2, tcfg.hidden_size), torch.ones(2, 5, dtype=torch.int64),
-            torch.tensor([[4, 5], [4, 5]]), *past)
+            torch.tensor([[4, 5], [4, 5]]), *past, torch.tensor(0, dtype=torch.int64))
     _export(decoder, args, onnx_dir / "decoder_model_merged.onnx",
-            ["inputs_embeds", "attention_mask", "position_ids", *past_names], ["logits", *present_names], dyn)
+            ["inputs_embeds", "attention_mask", "position_ids", *past_names, "num_logits_to_keep"],
+            ["logits", *present_names], dyn)
     ev.emit("progress", phase="export-onnx", done=3, total=len(steps))
 
     variants = {"fp32": {"vision_encoder": "fp32", "embed_tokens": "fp32", "decoder_model_merged": "fp32"}}
@@ -398,7 +411,8 @@ class OnnxPaliGemma:
         pos = np.tile(np.arange(1, s + 1, dtype=np.int64), (b, 1))
         all_logits, tokens = [], []
         for _ in range(steps):
-            outs = self.decoder.run(None, {"inputs_embeds": embeds, "attention_mask": mask, "position_ids": pos, **past})
+            outs = self.decoder.run(None, {"inputs_embeds": embeds, "attention_mask": mask, "position_ids": pos, **past,
+                                           "num_logits_to_keep": np.array(1, dtype=np.int64)})
             logits = outs[0][:, -1]
             all_logits.append(logits)
             nxt = logits.argmax(-1)

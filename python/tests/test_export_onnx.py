@@ -74,7 +74,7 @@ def test_graph_interfaces_match_transformers_js(exported):
     ins = [i.name for i in dec.graph.input]
     outs = [i.name for i in dec.graph.output]
     assert ins[:3] == ["inputs_embeds", "attention_mask", "position_ids"]
-    assert ins[3:] == [f"past_key_values.{i}.{k}" for i in range(2) for k in ("key", "value")]
+    assert ins[3:] == [f"past_key_values.{i}.{k}" for i in range(2) for k in ("key", "value")] + ["num_logits_to_keep"]
     assert outs == ["logits"] + [f"present.{i}.{k}" for i in range(2) for k in ("key", "value")]
     cfg = json.loads((run / "onnx" / "config.json").read_text())["text_config"]
     past = dec.graph.input[3].type.tensor_type.shape.dim
@@ -184,3 +184,23 @@ def test_lora_run_from_the_trainer_is_merged_and_exported(tmp_path):
     assert manifest["source"]["format"] == "lora" and manifest["parity"]["same_tokens"]
     dec = onnx.load(str(run / "onnx" / "onnx" / "decoder_model_merged.onnx"))
     assert not [t.name for t in dec.graph.initializer if "lora" in t.name.lower()]  # merged into the weights
+
+
+def test_num_logits_to_keep_selects_the_last_positions(exported):
+    import numpy as np
+    import onnxruntime as ort
+
+    run, _, _ = exported
+    sess = ort.InferenceSession(str(run / "onnx" / "onnx" / "decoder_model_merged.onnx"), providers=["CPUExecutionProvider"])
+    cfg = json.loads((run / "onnx" / "config.json").read_text())["text_config"]
+    feeds = {"inputs_embeds": np.random.default_rng(0).standard_normal((1, 5, cfg["hidden_size"])).astype(np.float32),
+             "attention_mask": np.ones((1, 5), np.int64), "position_ids": np.arange(1, 6, dtype=np.int64)[None]}
+    for i in sess.get_inputs():
+        if i.name.startswith("past_key_values."):
+            feeds[i.name] = np.zeros((1, i.shape[1], 0, i.shape[3]), np.float32)
+    full = sess.run(["logits"], {**feeds, "num_logits_to_keep": np.array(0, np.int64)})[0]
+    last = sess.run(["logits"], {**feeds, "num_logits_to_keep": np.array(1, np.int64)})[0]
+    two = sess.run(["logits"], {**feeds, "num_logits_to_keep": np.array(2, np.int64)})[0]
+    assert full.shape[1] == 5 and last.shape[1] == 1 and two.shape[1] == 2
+    np.testing.assert_allclose(last[:, 0], full[:, -1], atol=1e-5)
+    np.testing.assert_allclose(two, full[:, -2:], atol=1e-5)
