@@ -2,7 +2,7 @@
 // activity-bar container with the Datasets and Runs views and its palette commands.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Editor } from './harness';
+import { Editor, until } from './harness';
 
 let editor: Editor;
 before(async () => {
@@ -34,7 +34,8 @@ test('the extension activated, with no errors in its logs', async () => {
   assert.doesNotMatch(activated, /Activating extension .*intersection-studio.* failed/i);
   const ours = activated.split('\n').filter((l) => l.includes(editor.extensionId) && /\[error\]/.test(l));
   assert.deepEqual(ours, [], 'no extension-host errors mention the extension');
-  const output = editor.extensionOutput();
+  // The log channel's file is flushed a little after the write.
+  const output = await until(() => editor.extensionOutput().trim(), 'the Intersections log channel to be written', 20_000);
   assert.doesNotMatch(output, /\[error\]/i, 'the Intersections output channel has no errors');
 });
 
