@@ -4,7 +4,7 @@ import torch
 from PIL import Image
 
 from intersections_trainer.data import ANSWERS, Collator
-from intersections_trainer.tiny import DEFAULT_PROMPT, build_tiny_processor
+from intersections_trainer.tiny import DEFAULT_PROMPT, TINY_IMAGE_SIZE, TINY_PATCH_SIZE, build_tiny_processor
 from intersections_trainer.train import TextTemplates
 
 
@@ -18,7 +18,7 @@ def test_processor_builds_prefix_and_suffix_with_token_types_and_masked_labels()
     enc = proc(images=_images(1), text=["<image>" + DEFAULT_PROMPT], suffix=["2"], return_tensors="pt")
     ids, types, labels = enc["input_ids"][0], enc["token_type_ids"][0], enc["labels"][0]
     n_img = proc.image_seq_length
-    assert n_img == (64 // 8) ** 2
+    assert n_img == (TINY_IMAGE_SIZE // TINY_PATCH_SIZE) ** 2
     assert (ids[:n_img] == proc.image_token_id).all()
     assert ids[n_img] == tok.bos_token_id
     prompt_ids = tok(DEFAULT_PROMPT + "\n", add_special_tokens=False)["input_ids"]
@@ -28,7 +28,10 @@ def test_processor_builds_prefix_and_suffix_with_token_types_and_masked_labels()
     assert types.tolist() == [0] * (len(ids) - 2) + [1, 1]
     assert (labels[:-2] == -100).all()
     assert labels[-2:].tolist() == ids[-2:].tolist()
-    assert enc["pixel_values"].shape == (1, 3, 64, 64)
+    assert enc["pixel_values"].shape == (1, 3, TINY_IMAGE_SIZE, TINY_IMAGE_SIZE)
+    # the tiny model's normalisation maps white to 0
+    white = proc.image_processor([Image.new("RGB", (20, 20), "white")], return_tensors="pt")["pixel_values"]
+    assert white.abs().max() < 1e-6
 
 
 def test_trainer_batches_equal_processor_output_for_mixed_answers():

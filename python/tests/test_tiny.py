@@ -8,7 +8,8 @@ from PIL import Image
 
 from intersections_trainer import modeling
 from intersections_trainer.configs import VOCAB_SIZE, known_ckpt_ids, parse_ckpt_id, published_config
-from intersections_trainer.tiny import DEFAULT_PROMPT, build_processor, build_tiny_model, build_tiny_processor
+from intersections_trainer.tiny import (DEFAULT_PROMPT, TINY_IMAGE_SIZE, TINY_PATCH_SIZE, build_processor,
+                                       build_tiny_model, build_tiny_processor)
 
 
 def test_tiny_model_is_deterministic_per_seed_and_matches_its_processor():
@@ -72,7 +73,7 @@ def test_saved_model_folders_load_back_with_the_same_outputs(tmp_path, mode):
     run = tmp_path / "run"
     modeling.save_model(model, proc, run / "model", info)
     stored = json.loads((run / "model" / modeling.MODEL_INFO_FILE).read_text())
-    assert stored["format"] == ("lora" if mode == "lora" else "full") and stored["image_seq_length"] == 64
+    assert stored["format"] == ("lora" if mode == "lora" else "full") and stored["image_seq_length"] == (TINY_IMAGE_SIZE // TINY_PATCH_SIZE) ** 2
     # a run folder and its model/ folder both work
     for where in (run, run / "model"):
         loaded, proc2, info2 = modeling.load_for_inference(where)

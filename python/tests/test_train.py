@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 
 from conftest import make_dataset, run_trainer
+from intersections_trainer.tiny import TINY_IMAGE_SIZE, TINY_PATCH_SIZE
 
 REQUIRED = {
     "start": ["job", "run_dir", "config"],
@@ -69,7 +70,7 @@ def test_short_run_lowers_loss_and_writes_all_events(small_dataset, tmp_path):
     from intersections_trainer.modeling import load_for_inference
     model, processor, info = load_for_inference(run)
     assert info["format"] == "full" and info["base_ckpt"] == "tiny" and info["step"] == done["summary"]["best_step"]
-    assert not model.training and processor.image_seq_length == 64
+    assert not model.training and processor.image_seq_length == (TINY_IMAGE_SIZE // TINY_PATCH_SIZE) ** 2
 
 
 def test_lora_mode_and_gradient_accumulation_write_an_adapter(tmp_path):
