@@ -344,7 +344,19 @@ export class Editor {
   }
 
   async clickMenuItem(label: string): Promise<void> {
-    await this.page.locator('.context-view .action-menu-item', { hasText: label }).first().click();
+    const item = this.page.locator('.context-view .action-menu-item', { hasText: label }).first();
+    const menu = this.page.locator('.context-view .monaco-menu').first();
+    await item.hover();
+    await item.click();
+    // A click that lands while the menu is still laying out only highlights the item: accept
+    // the highlighted item with Enter then.
+    try {
+      await menu.waitFor({ state: 'hidden', timeout: 3000 });
+    } catch {
+      await item.hover();
+      await this.page.keyboard.press('Enter');
+      await menu.waitFor({ state: 'hidden', timeout: 5000 });
+    }
   }
 
   /**
