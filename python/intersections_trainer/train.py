@@ -67,8 +67,8 @@ class TrainConfig:
 
 
 # Defaults that depend on the model. The tiny ones are tuned to learn on 2 CPU cores in minutes.
-TINY_DEFAULTS = dict(batch_size=64, grad_accum=1, lr=1e-3, warmup=0.05, epochs=None, max_steps=800,
-                     eval_every=100, eval_limit=300)
+TINY_DEFAULTS = dict(batch_size=32, grad_accum=1, lr=1e-3, warmup=100, epochs=None, max_steps=6000,
+                     eval_every=500, eval_limit=300)
 BIG_DEFAULTS = dict(batch_size=8, grad_accum=2, warmup=0.05, epochs=2.0, max_steps=None, eval_every=50,
                     eval_limit=300)
 LR_BY_MODE = {"lora": 2e-4, "qlora": 2e-4, "attn": 2e-5, "full": 1e-5}
@@ -169,8 +169,11 @@ def validate(cfg: TrainConfig) -> None:
 
 
 def setup_threads(cfg: TrainConfig) -> None:
+    """At most 2 torch threads; 1 for the tiny model, whose small matrices gain little from a
+    second thread and lose a lot when the other core is busy (threads wait for each other)."""
     import torch
-    n = cfg.threads or int(os.environ.get("INTERSECTIONS_TORCH_THREADS", "0") or 0) or min(2, os.cpu_count() or 1)
+    default = 1 if cfg.ckpt_id == TINY_CKPT_ID else min(2, os.cpu_count() or 1)
+    n = cfg.threads or int(os.environ.get("INTERSECTIONS_TORCH_THREADS", "0") or 0) or default
     torch.set_num_threads(max(1, n))
 
 
