@@ -450,9 +450,10 @@ export async function readImage(folder: string, split: string, id: string): Prom
   if (typeof id !== 'string' || !id) throw unknown();
   if (layout.kind === 'imagefolder') {
     const splitDir = path.join(root, split);
-    // Listed files only; then make sure the resolved file really lies inside the split folder.
+    // Listed files only (a backslash is a separator only on Windows: on POSIX it may be part of a
+    // file name); then make sure the resolved file really lies inside the split folder.
     const listed = files.files.find((f) => rel(root, f) === id);
-    if (!listed || id.includes('\\') || id.split('/').some((p) => p === '..' || p === '.' || p === '')) throw unknown();
+    if (!listed || (path.sep === '\\' && id.includes('\\')) || id.split('/').some((p) => p === '..' || p === '.' || p === '')) throw unknown();
     const real = await fsp.realpath(listed).catch(() => { throw unknown(); });
     const realSplit = await fsp.realpath(splitDir);
     const inside = path.relative(realSplit, real);

@@ -155,5 +155,8 @@ test('a file named with HTML in it appears as text in the gallery, never as mark
   const shownIds = await frame.locator('[data-testid="gallery-item-id"]').allInnerTexts();
   assert.ok(shownIds.map((t) => t.trim()).includes(`test/1/${name}`), `the name is shown literally (shown: ${shownIds.join(' | ')})`);
   assert.equal(await frame.locator('[data-testid="gallery-grid"] b').count(), 0, 'no <b> element was created from the name');
+  const odd = frame.locator('[data-testid="gallery-item"]').filter({ has: frame.locator('[data-testid="gallery-item-id"]', { hasText: name }) });
+  await editor.run('html thumbnail', () => odd.locator('[data-testid="gallery-image"]').waitFor({ timeout: 30_000 }));
+  assert.equal(await odd.locator('[data-testid="gallery-image-error"]').count(), 0, 'its image is shown, not an error');
   assert.deepEqual(dialogs, [], 'no script ran (no dialogs)');
 });

@@ -248,6 +248,18 @@ describe('image folders <split>/<label>/<file>', () => {
     }
   });
 
+  it('reads a listed file whose name contains a backslash (a plain character on POSIX)', async (t) => {
+    if (path.sep === '\\') { t.skip('backslash is a path separator on Windows'); return; }
+    const odd = path.join(tmp, 'odd-names');
+    fs.mkdirSync(path.join(odd, 'train', '2'), { recursive: true });
+    const bytes = fs.readFileSync(path.join(root, 'train/1/0000.png'));
+    fs.writeFileSync(path.join(odd, 'train', '2', 'a\\b.png'), bytes);
+    const [row] = await listRows(odd, 'train');
+    assert.equal(row.id, 'train/2/a\\b.png');
+    assert.deepEqual((await readImage(odd, 'train', row.id)).bytes, new Uint8Array(bytes));
+    assert.match((await userError(readImage(odd, 'train', 'train\\2\\a\\b.png'))).message, /no image/);
+  });
+
   it('iterates images with their bytes', async () => {
     const ids = [];
     for await (const r of iterateRows(root, 'test')) { ids.push([r.id, r.label, r.image.bytes.length > 0]); }
