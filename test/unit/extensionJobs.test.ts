@@ -79,7 +79,7 @@ test('error events and bare non-zero exits end failed with a message', async () 
 test('exclusive jobs queue behind the running one; cancel works for running and queued jobs', async () => {
   const { mgr, dir, cleanup } = setup();
   try {
-    const first = mgr.start({ args: ['slow', path.join(dir, 'r1')], title: 'Fine-tune r1', exclusive: true, runDir: path.join(dir, 'r1') });
+    const first = mgr.start({ args: ['slow', path.join(dir, 'r1')], title: 'Fine-tune r1', exclusive: true, training: true, runDir: path.join(dir, 'r1') });
     const second = mgr.start({ args: ['ok'], title: 'Fine-tune r2', exclusive: true });
     const third = mgr.start({ args: ['ok'], title: 'Fine-tune r3', exclusive: true });
     const other = mgr.start({ args: ['ok'], title: 'Generate' });
@@ -87,6 +87,7 @@ test('exclusive jobs queue behind the running one; cancel works for running and 
     assert.equal(third.state.status, 'queued');
     assert.equal((await other.ended).status, 'finished', 'non-GPU jobs do not wait');
     assert.equal(mgr.activeIn(path.join(dir, 'r1'))?.id, first.id);
+    assert.equal(mgr.trainingIn(path.join(dir, 'r1'))?.id, first.id);
     // Wait until the slow job is really running (it emitted its start event).
     while (first.state.done === undefined) await new Promise((r) => setTimeout(r, 20));
     assert.equal(mgr.cancel(third.id), true);
@@ -97,6 +98,18 @@ test('exclusive jobs queue behind the running one; cancel works for running and 
     const s2 = await second.ended;
     assert.equal(s2.status, 'finished', 'the queued job started after the running one ended');
     assert.equal(mgr.cancel(first.id), false, 'an ended job cannot be cancelled again');
+  } finally { cleanup(); }
+});
+
+test('an evaluation reading a finished run does not make it a running training run', async () => {
+  const { mgr, dir, cleanup } = setup();
+  try {
+    const run = path.join(dir, 'trained');
+    const evaluation = mgr.start({ args: ['slow', run], title: 'Evaluate trained on test', runDir: run });
+    assert.equal(mgr.activeIn(run)?.id, evaluation.id);
+    assert.equal(mgr.trainingIn(run), undefined);
+    mgr.cancel(evaluation.id);
+    await evaluation.ended;
   } finally { cleanup(); }
 });
 

@@ -104,7 +104,7 @@ async function startTraining(s: Services, answers: TrainAnswers, root: string, t
     if (!c) return undefined;
     if (c === 'Cancel Running Job') s.jobs.cancel(running.id);
   }
-  const job = runJob(s, { args: trainArgs(answers), title, cwd: root, runDir: answers.outputDir, exclusive: true }, {
+  const job = runJob(s, { args: trainArgs(answers), title, cwd: root, runDir: answers.outputDir, exclusive: true, training: true }, {
     endActions: (j) => {
       const acts = [{ title: 'Evaluate…', run: () => vscode.commands.executeCommand('intersections.evaluate', answers.outputDir) }];
       if (j.state.artifacts.some((a) => a.kind === 'predictions')) acts.unshift({ title: 'Show Predictions', run: () => vscode.commands.executeCommand('intersections.showPredictions', answers.outputDir) });
@@ -120,7 +120,7 @@ async function resume(s: Services, arg?: unknown): Promise<void> {
   if (!root) return;
   const dir = argPath(arg) ?? (await pickRun(s, 'Resume Training', (r) => r.summary.status !== 'running' && r.summary.status !== 'finished', 'No stopped or failed run to resume.'))?.dir;
   if (!dir) return;
-  if (s.jobs.activeIn(dir)) { void vscode.window.showInformationMessage(`${path.basename(dir)} is already running.`); return; }
+  if (s.jobs.trainingIn(dir)) { void vscode.window.showInformationMessage(`${path.basename(dir)} is already running.`); return; }
   const run = await readRun(dir);
   let dataset = run.summary.dataset ? resolveFrom(root, run.summary.dataset) : undefined;
   if (!dataset || !existsSync(dataset)) dataset = (await pickDataset(`Resume ${run.name}: dataset`))?.root;

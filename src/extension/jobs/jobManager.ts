@@ -17,6 +17,8 @@ export interface JobSpec {
   runDir?: string;
   /** Jobs that need the GPU run one at a time. */
   exclusive?: boolean;
+  /** Trains into `runDir`: the Runs view shows that run as running (evaluate or export only read it). */
+  training?: boolean;
 }
 
 export interface Job {
@@ -77,6 +79,11 @@ export class JobManager {
   /** The active job writing into `runDir`, if any. */
   activeIn(runDir: string): Job | undefined {
     return this.active().find((j) => (j.spec.runDir ?? j.state.runDir) === runDir);
+  }
+
+  /** The active training job of `runDir`, if any (not an evaluation or export reading that run). */
+  trainingIn(runDir: string): Job | undefined {
+    return this.active().find((j) => j.spec.training && (j.spec.runDir ?? j.state.runDir) === runDir);
   }
 
   /** Starts a job now, or queues it when it is exclusive and another exclusive job runs. */

@@ -51,10 +51,10 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
   async listRuns(): Promise<RunInfo[]> {
     const dirs = new Set<string>();
     for (const f of vscode.workspace.workspaceFolders ?? []) for (const d of await findRunFolders(f.uri.fsPath)) dirs.add(d);
-    for (const j of this.jobs.active()) { const d = j.spec.runDir ?? j.state.runDir; if (d && j.spec.exclusive) dirs.add(d); }
+    for (const j of this.jobs.active()) { const d = j.spec.runDir ?? j.state.runDir; if (d && j.spec.training) dirs.add(d); }
     const runs: RunInfo[] = [];
     for (const d of dirs) {
-      try { runs.push(await readRun(d, Boolean(this.jobs.activeIn(d)))); } catch (err) { this.log.warn(`Runs view: ${d}: ${(err as Error).message}`); }
+      try { runs.push(await readRun(d, Boolean(this.jobs.trainingIn(d)))); } catch (err) { this.log.warn(`Runs view: ${d}: ${(err as Error).message}`); }
     }
     runs.sort((a, b) => b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name));
     void vscode.commands.executeCommand('setContext', 'intersections.hasRuns', runs.length > 0);
