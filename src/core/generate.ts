@@ -38,7 +38,7 @@ export interface GenerateOptions {
   workers: number;
   format: 'parquet' | 'imagefolder';
   overwrite: boolean;
-  /** PNG encoder: 'own' (fast) or 'canvas' (Skia's encoder); for benchmarks. */
+  /** How images are made (see PngEncoder): 'fast' (default), or the canvas renderer for benchmarks. */
   encoder?: PngEncoder;
   /** Upper bound on rows per Parquet shard (tests use small values). */
   maxShardRows?: number;
@@ -243,7 +243,7 @@ export async function generateDataset(options: GenerateOptions, sink: EventSink,
   const started = performance.now();
   const root = options.datasetFolder;
   const geometry = geometryOptions(options);
-  const encoder = options.encoder ?? 'own';
+  const encoder = options.encoder ?? 'fast';
   const splits = SPLIT_NAMES.filter((s) => options.splits[s] !== undefined);
   const total = splits.reduce((n, s) => n + 3 * options.splits[s]!, 0);
   const parameters = parametersOf(options);

@@ -2,8 +2,9 @@
 // ranges of row indices. Every row depends only on (seed, split, index), so any division of
 // the work between workers gives the same bytes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { makeSample, type GeometryOptions, type Polyline } from './geometry';
-import { Renderer, type PngEncoder } from './render';
+import { makeSample, type GeometryOptions, type Polyline, type Sample } from './geometry';
+import { RasterRenderer } from './raster';
+import type { PngEncoder } from './render';
 
 export interface RenderJob {
   seed: number;
@@ -30,16 +31,27 @@ export interface RenderedRow {
 
 export type WorkerReply = { type: 'rows'; rows: RenderedRow[] } | { type: 'error'; message: string };
 
-const renderers = new Map<PngEncoder, Renderer>();
+const renderers = new Map<PngEncoder, { png(s: Sample): Uint8Array }>();
+
+function rendererFor(encoder: PngEncoder): { png(s: Sample): Uint8Array } {
+  let r = renderers.get(encoder);
+  if (!r) {
+    // The canvas renderer is loaded only when asked for: loading Skia costs a worker more
+    // start-up time than rendering a few thousand images the fast way.
+    r = encoder === 'fast' ? new RasterRenderer() : new (require('./render') as typeof import('./render')).Renderer(encoder);
+    renderers.set(encoder, r);
+  }
+  return r;
+}
 
 export function renderRange(job: RenderJob): RenderedRow[] {
-  let renderer = renderers.get(job.encoder);
-  if (!renderer) { renderer = new Renderer(job.encoder); renderers.set(job.encoder, renderer); }
+  const renderer = rendererFor(job.encoder);
   const rows: RenderedRow[] = [];
   for (let index = job.start; index < job.end; index++) {
     const s = makeSample(job.seed, job.split, index, job.geometry);
     // A fresh ArrayBuffer per image, so it can be transferred (Buffers may share a pool).
-    const png = new Uint8Array(renderer.png(s));
+    const out = renderer.png(s);
+    const png = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength && !(out instanceof Buffer) ? out : new Uint8Array(out);
     rows.push({ index, label: s.label, lineA: s.lineA, lineB: s.lineB, colorA: s.colorA, colorB: s.colorB, lineWidth: s.lineWidth, imageSize: s.imageSize, path: s.path, png });
   }
   return rows;

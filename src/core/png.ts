@@ -1,9 +1,12 @@
-// A small PNG encoder for the generator's images: 8-bit RGB (the white background is opaque,
-// so alpha carries nothing), "Sub" filter on every row, zlib deflate at a low level.
-// Why not canvas.toBuffer('image/png'): it spends most of its time in a slow high-ratio
-// deflate; these images are mostly white, so a fast deflate over Sub-filtered rows (long
-// runs of zeros) is several times faster and only slightly larger. Pixels are identical.
+// Small PNG encoders for the generator's images.
+// - encodePngIndexed: palette PNGs from the fast renderer (raster.ts), the default.
+// - encodePngRgb: 8-bit RGB (the white background is opaque, so alpha carries nothing), "Sub"
+//   filter on every row, zlib deflate at a low level, for pixels read back from the canvas.
+//   Why not canvas.toBuffer('image/png'): it spends most of its time in a slow high-ratio
+//   deflate; these images are mostly white, so a fast deflate over Sub-filtered rows (long
+//   runs of zeros) is several times faster and only slightly larger. Pixels are identical.
 import * as zlib from 'node:zlib';
+import { deflateSparse } from './rasterDeflate';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -82,4 +85,45 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } | 
   for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+/**
+ * Encodes a palette image (colour type 3, 8 bits an index) from `raw` already in PNG row
+ * layout: each row is a filter-type byte and `width` indices. With index 0 as the background
+ * and filter None, blank parts are runs of zero bytes, which `deflateSparse` writes far faster
+ * than zlib (see rasterDeflate.ts); `ranges` tells it where the non-zero bytes can be.
+ * Returns a fresh Uint8Array that owns its ArrayBuffer (transferable between threads).
+ */
+export function encodePngIndexed(width: number, height: number, raw: Uint8Array, palette: Uint8Array, ranges?: Int32Array, rangeCount?: number): Uint8Array {
+  const head = indexedHead(width, height, palette);
+  const idat = deflateSparse(raw, ranges, rangeCount);
+  const out = new Uint8Array(head.length + 12 + idat.length + IEND.length);
+  out.set(head, 0);
+  const view = new DataView(out.buffer);
+  let o = head.length;
+  view.setUint32(o, idat.length);
+  out.set(IDAT_TYPE, o + 4);
+  out.set(idat, o + 8);
+  view.setUint32(o + 8 + idat.length, zlib.crc32(idat, IDAT_CRC) >>> 0);
+  o += 12 + idat.length;
+  out.set(IEND, o);
+  return out;
+}
+
+const IDAT_TYPE = Buffer.from('IDAT', 'latin1');
+const IDAT_CRC = zlib.crc32(IDAT_TYPE);
+const IEND = chunk('IEND', Buffer.alloc(0));
+let lastHead: { width: number; height: number; palette: Uint8Array; bytes: Buffer } | undefined;
+
+/** Signature, IHDR and PLTE: the same for every image of a size and palette (the last one is cached). */
+function indexedHead(width: number, height: number, palette: Uint8Array): Buffer {
+  if (lastHead && lastHead.palette === palette && lastHead.width === width && lastHead.height === height) return lastHead.bytes;
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 3; // colour type: palette
+  const bytes = Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('PLTE', Buffer.from(palette.buffer, palette.byteOffset, palette.byteLength))]);
+  lastHead = { width, height, palette, bytes };
+  return bytes;
 }

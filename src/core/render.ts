@@ -1,6 +1,7 @@
-// Draws a sample with @napi-rs/canvas (Skia) and encodes it as PNG. Styled like matplotlib's
-// defaults in the original script: white background, antialiased strokes, round joins,
-// projecting caps; line a first, line b on top.
+// The reference renderer: draws a sample with @napi-rs/canvas (Skia) and encodes it as PNG.
+// Styled like matplotlib's defaults in the original script: white background, antialiased
+// strokes, round joins, projecting caps; line a first, line b on top. The generator's default
+// is the faster TypeScript rasteriser (raster.ts), which the tests check against this one.
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { Polyline, Sample } from './geometry';
 import { encodePngRgb, type RgbaRect } from './png';
@@ -20,12 +21,17 @@ export function yRange(line: Polyline, from: number, to: number): [number, numbe
   return [lo, hi];
 }
 
-export type PngEncoder = 'own' | 'canvas';
+/**
+ * How images are made: 'fast' = the TypeScript rasteriser and palette PNG (raster.ts, the
+ * default); 'own' = Skia drawing, read back, our RGB encoder; 'canvas' = Skia drawing and
+ * Skia's PNG encoder. The last two are for benchmarks and as a reference.
+ */
+export type PngEncoder = 'fast' | 'own' | 'canvas';
 
 /** Keeps one canvas per image size (creating a canvas costs more than drawing on it). */
 export class Renderer {
   private readonly canvases = new Map<number, { canvas: Canvas; ctx: SKRSContext2D }>();
-  constructor(private readonly encoder: PngEncoder = 'own', private readonly deflateLevel = 1) {}
+  constructor(private readonly encoder: Exclude<PngEncoder, 'fast'> = 'own', private readonly deflateLevel = 1) {}
 
   private surface(size: number): { canvas: Canvas; ctx: SKRSContext2D } {
     let s = this.canvases.get(size);

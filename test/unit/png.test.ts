@@ -1,0 +1,94 @@
+// The fast renderer's PNG path: the hand-written deflate must round-trip through zlib (which
+// also checks the Adler-32), and the palette PNG must decode, in an independent decoder, to
+// exactly the colours the rasteriser's indices name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as zlib from 'node:zlib';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { deflateSparse } from '../../src/core/rasterDeflate';
+import { encodePngIndexed, pngSize } from '../../src/core/png';
+import { IndexRaster, paletteFor } from '../../src/core/raster';
+import { makeSample, type GeometryOptions } from '../../src/core/geometry';
+
+/** A small deterministic PRNG (LCG), so failures reproduce. */
+function lcg(seed: number): () => number {
+  return () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+}
+
+test('deflateSparse round-trips through zlib: sparse, dense, empty, long and short zero runs', () => {
+  const rnd = lcg(7);
+  const cases: Uint8Array[] = [new Uint8Array(0), new Uint8Array(1), new Uint8Array([5]), new Uint8Array(100_000), Uint8Array.from({ length: 3000 }, (_, i) => i & 255)];
+  for (const run of [1, 2, 3, 4, 257, 258, 259, 260, 261, 262, 516, 517]) {
+    const b = new Uint8Array(run + 2);
+    b[0] = 9; b[run + 1] = 200; // a run of `run` zeros between two literals
+    cases.push(b, b.subarray(1)); // and a trailing run
+  }
+  for (let k = 0; k < 300; k++) {
+    const n = Math.floor(rnd() * 5000);
+    const b = new Uint8Array(n);
+    const density = rnd() * 0.5;
+    for (let i = 0; i < n; i++) if (rnd() < density) b[i] = Math.floor(rnd() * 256);
+    cases.push(b);
+  }
+  for (const data of cases) {
+    const z = deflateSparse(data);
+    assert.deepEqual(new Uint8Array(zlib.inflateSync(z)), data, `length ${data.length}`);
+  }
+});
+
+test('deflateSparse with ranges reads only inside them and gives the same stream', () => {
+  const rnd = lcg(11);
+  for (let k = 0; k < 200; k++) {
+    const n = 1 + Math.floor(rnd() * 4000);
+    const data = new Uint8Array(n);
+    const ranges: number[] = [];
+    for (let pos = Math.floor(rnd() * 50); pos < n;) {
+      const end = Math.min(n, pos + 1 + Math.floor(rnd() * 40));
+      for (let i = pos; i < end; i++) if (rnd() < 0.7) data[i] = 1 + Math.floor(rnd() * 255);
+      ranges.push(pos, end);
+      pos = end + 1 + Math.floor(rnd() * 300);
+    }
+    const z = deflateSparse(data, Int32Array.from(ranges), ranges.length / 2);
+    assert.deepEqual(new Uint8Array(zlib.inflateSync(z)), data);
+    assert.deepEqual(z, deflateSparse(data));
+  }
+});
+
+test('a rasterised sample encodes to a palette PNG whose decoded pixels are exactly its palette colours', async () => {
+  const geometry: GeometryOptions = { imageSizes: [64, 224, 300], lineWidths: [1, 2.0833, 4], xJitter: 0.1, colors: null };
+  const raster = new IndexRaster();
+  for (let i = 0; i < 12; i++) {
+    const s = makeSample(5, 'train', i, geometry);
+    raster.draw(s);
+    const palette = paletteFor(s.colorA, s.colorB);
+    const png = encodePngIndexed(s.imageSize, s.imageSize, raster.raw, palette, raster.ranges, raster.rangeCount);
+    assert.deepEqual(pngSize(png), { width: s.imageSize, height: s.imageSize });
+    // The fresh buffer is transferable: it owns its whole ArrayBuffer.
+    assert.equal(png.byteLength, png.buffer.byteLength);
+    const img = await loadImage(Buffer.from(png));
+    const c = createCanvas(img.width, img.height);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, img.width, img.height).data;
+    const stride = s.imageSize + 1;
+    let mismatches = 0;
+    for (let y = 0; y < s.imageSize; y++) {
+      assert.equal(raster.raw[y * stride], 0, 'filter byte None');
+      for (let x = 0; x < s.imageSize; x++) {
+        const idx = raster.raw[y * stride + 1 + x], p = (y * s.imageSize + x) * 4;
+        if (px[p] !== palette[idx * 3] || px[p + 1] !== palette[idx * 3 + 1] || px[p + 2] !== palette[idx * 3 + 2] || px[p + 3] !== 255) mismatches++;
+      }
+    }
+    assert.equal(mismatches, 0, s.path);
+  }
+});
+
+test('the palette: index 0 is the background, 0xf0 line a, 0x0f and 0xff line b (drawn on top)', () => {
+  const p = paletteFor('#ff0000', '#0000ff');
+  const at = (i: number) => [p[i * 3], p[i * 3 + 1], p[i * 3 + 2]];
+  assert.deepEqual(at(0x00), [255, 255, 255]);
+  assert.deepEqual(at(0xf0), [255, 0, 0]);
+  assert.deepEqual(at(0x0f), [0, 0, 255]);
+  assert.deepEqual(at(0xff), [0, 0, 255]);
+  assert.deepEqual(at(0x80), [255, 119, 119]); // 8/15 of red over white
+});
