@@ -190,14 +190,18 @@ try {
   const ignoreFile = join(work, 'vscodeignore');
   writeFileSync(ignoreFile, ['**', ...allowGlobs.map((g) => `!${g}`)].join('\n') + '\n');
   rmSync(out, { force: true });
+  // README's relative links (docs/...) point into the repository, as on its home page.
+  const repoUrl = String(manifest.repository?.url ?? manifest.repository ?? '').replace(/\.git$/, '');
+  const links = repoUrl ? ['--baseContentUrl', `${repoUrl}/blob/HEAD`, '--baseImagesUrl', `${repoUrl}/raw/HEAD`] : ['--no-rewrite-relative-links'];
   run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target,
-    '--ignoreFile', ignoreFile, '--no-yarn', '--out', out]);
+    '--ignoreFile', ignoreFile, '--no-yarn', ...links, '--out', out]);
 
   // 4. Verify.
   const entries = listVsix(out);
   const shipped = new Set(entries.filter((e) => e.name.startsWith('extension/')).map((e) => e.name.slice('extension/'.length)));
-  // vsce renames LICENSE to LICENSE.txt.
-  if (shipped.has('LICENSE.txt') && expected.has('LICENSE')) { shipped.delete('LICENSE.txt'); shipped.add('LICENSE'); }
+  // vsce renames LICENSE to LICENSE.txt, README.md to readme.md and CHANGELOG.md to changelog.md.
+  const renamed = { 'LICENSE.txt': 'LICENSE', 'readme.md': 'README.md', 'changelog.md': 'CHANGELOG.md' };
+  for (const [as, was] of Object.entries(renamed)) if (shipped.has(as) && expected.has(was)) { shipped.delete(as); shipped.add(was); }
   const missing = [...expected].filter((f) => !shipped.has(f));
   const extra = [...shipped].filter((f) => !expected.has(f));
   if (missing.length) fail(`missing from the .vsix: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' ...' : ''}`);

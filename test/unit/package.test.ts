@@ -4,12 +4,12 @@
 // every external module loads from the extracted package.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 // @ts-expect-error: a plain .mjs helper without type declarations
-import { listVsix } from '../../scripts/vsix-contents.mjs';
+import { listVsix, listZip, readEntry } from '../../scripts/vsix-contents.mjs';
 
 const root = resolve(__dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'intersections-package-test-'));
@@ -24,6 +24,16 @@ before(() => {
   names = (listVsix(vsix) as { name: string }[]).map((e) => e.name);
 });
 after(() => rmSync(work, { recursive: true, force: true }));
+
+test('the packaged README links into the repository instead of to files the .vsix lacks', () => {
+  const buf = readFileSync(vsix);
+  const entry = (listZip(buf) as { name: string }[]).find((e) => e.name.toLowerCase() === 'extension/readme.md');
+  assert.ok(entry, 'README.md is packaged (the extension details page)');
+  const text = readEntry(buf, entry).toString('utf8');
+  const repo = String(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).repository.url).replace(/\.git$/, '');
+  assert.ok(text.includes(`](${repo}/blob/HEAD/docs/TRAINING.md)`), 'docs links are absolute');
+  assert.equal(/\]\((?!https?:|#)[^)]+\)/.test(text), false, 'no relative link is left');
+});
 
 const inExtension = (p: string) => names.filter((n) => n.startsWith(`extension/${p}`));
 
