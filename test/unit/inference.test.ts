@@ -65,8 +65,11 @@ before(() => {
   if (!existsSync(path.join(ROOT, 'dist', 'inference-worker.js'))) execFileSync('node', ['esbuild.mjs'], { cwd: ROOT });
   exportDir = cachedTinyExport();
   tmp = mkdtempSync(path.join(os.tmpdir(), 'inference-test-'));
+  // At the model's own size: no resize, so PyTorch and ONNX see the same pixels (resizing is
+  // PIL bicubic in Python and libvips in transformers.js, close but not bit-identical).
+  const size: number = JSON.parse(readFileSync(path.join(exportDir, 'preprocessor_config.json'), 'utf8')).size.height;
   goodImage = path.join(tmp, 'lines.png');
-  writeFileSync(goodImage, png(64, 64));
+  writeFileSync(goodImage, png(size, size));
   svc = createInferenceService();
 });
 after(() => {
