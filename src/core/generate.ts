@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EventSink, UserError, makeEvent } from './events';
 import type { GeometryOptions } from './geometry';
-import { renderRange, WORKER_ROLE, type RenderJob, type RenderedRow, type WorkerReply } from './generateWorker';
+import { chunkRows, renderChunk, WORKER_ROLE, type RenderJob, type RenderedChunk, type RenderedRow, type WorkerReply } from './generateWorker';
 import type { PngEncoder } from './render';
 import {
   DatasetTransaction, SPLIT_NAMES, planShards, splitExists, writeParquetShard,
@@ -171,14 +171,14 @@ function workerScript(): string {
 }
 
 interface Pool {
-  run(job: RenderJob): Promise<RenderedRow[]>;
+  run(job: RenderJob): Promise<RenderedChunk>;
   close(): Promise<void>;
 }
 
 function makePool(size: number): Pool {
   if (size === 0) {
     // One chunk per macrotask, so signals and progress are handled between chunks.
-    return { run: (job) => new Promise((resolve, reject) => setImmediate(() => { try { resolve(renderRange(job)); } catch (err) { reject(err); } })), close: async () => {} };
+    return { run: (job) => new Promise((resolve, reject) => setImmediate(() => { try { resolve(renderChunk(job)); } catch (err) { reject(err); } })), close: async () => {} };
   }
   const script = workerScript();
   const idle: Worker[] = [];
@@ -203,8 +203,8 @@ function makePool(size: number): Pool {
     async run(job) {
       const w = await acquire();
       if (failure) throw failure;
-      return new Promise<RenderedRow[]>((resolve, reject) => {
-        const onMessage = (msg: WorkerReply) => { cleanup(); release(w); msg.type === 'rows' ? resolve(msg.rows) : reject(new Error(msg.message)); };
+      return new Promise<RenderedChunk>((resolve, reject) => {
+        const onMessage = (msg: WorkerReply) => { cleanup(); release(w); msg.type === 'chunk' ? resolve(msg.chunk) : reject(new Error(msg.message)); };
         const onError = (err: Error) => { cleanup(); reject(err); };
         const onExit = (code: number) => { cleanup(); reject(new Error(`generate worker exited (code ${code})`)); };
         const cleanup = () => { w.off('message', onMessage); w.off('error', onError); w.off('exit', onExit); };
@@ -286,7 +286,8 @@ export async function generateDataset(options: GenerateOptions, sink: EventSink,
         const jobs: Promise<RenderedRow[]>[] = [];
         for (let start = first; start < last; start += CHUNK) {
           const job: RenderJob = { seed: options.seed, split, geometry, encoder, start, end: Math.min(last, start + CHUNK) };
-          jobs.push(pool.run(job).then((rows) => {
+          jobs.push(pool.run(job).then((chunk) => {
+            const rows = chunkRows(chunk, split);
             if (cancelled) return rows;
             done += rows.length;
             if (options.format === 'imagefolder') for (const r of rows) fs.writeFileSync(tx.imagePath(r.path), r.png);

@@ -92,14 +92,17 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } | 
  * layout: each row is a filter-type byte and `width` indices. With index 0 as the background
  * and filter None, blank parts are runs of zero bytes, which `deflateSparse` writes far faster
  * than zlib (see rasterDeflate.ts); `ranges` tells it where the non-zero bytes can be.
- * Returns a fresh Uint8Array that owns its ArrayBuffer (transferable between threads).
+ * Returns a fresh Uint8Array that owns its ArrayBuffer (transferable between threads), or
+ * with `target`, writes there and returns the view of it that holds the PNG (a new buffer
+ * when `target` is too small).
  */
-export function encodePngIndexed(width: number, height: number, raw: Uint8Array, palette: Uint8Array, ranges?: Int32Array, rangeCount?: number): Uint8Array {
+export function encodePngIndexed(width: number, height: number, raw: Uint8Array, palette: Uint8Array, ranges?: Int32Array, rangeCount?: number, target?: Uint8Array): Uint8Array {
   const head = indexedHead(width, height, palette);
   const idat = deflateSparse(raw, ranges, rangeCount);
-  const out = new Uint8Array(head.length + 12 + idat.length + IEND.length);
+  const size = head.length + 12 + idat.length + IEND.length;
+  const out = target && target.length >= size ? target.subarray(0, size) : new Uint8Array(size);
   out.set(head, 0);
-  const view = new DataView(out.buffer);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let o = head.length;
   view.setUint32(o, idat.length);
   out.set(IDAT_TYPE, o + 4);

@@ -43,7 +43,7 @@ interface Segment {
   capStart: boolean; capEnd: boolean;
   /** 4: line a (high nibble), 0: line b. */
   shift: number;
-  /** Quantised slab coverage by signed distance s across the segment: slab[round((s + h + 1) * SLAB_RES)]. */
+  /** Quantised slab coverage by signed distance s across the segment: slab[round((s + h + 1) * SLAB_RES)] (shared, read-only). */
   slab: Uint8Array;
 }
 
@@ -60,14 +60,35 @@ function segment(x0: number, y0: number, x1: number, y1: number, h: number, capS
   len = Math.hypot(x1 - x0, y1 - y0);
   ux = (x1 - x0) / len; uy = (y1 - y0) / len;
   const a = Math.max(Math.abs(ux), Math.abs(uy)), b = Math.min(Math.abs(ux), Math.abs(uy));
-  // The coverage across a straight stroke depends only on the distance from its centre line
-  // (for a given direction): tabulated once per segment, it costs a lookup per pixel.
-  const slab = new Uint8Array(Math.ceil(2 * (h + 1) * SLAB_RES) + 2);
-  for (let j = 0; j < slab.length; j++) {
-    const d = j / SLAB_RES - (h + 1);
-    slab[j] = quantize(halfPlane(h - d, a, b) - halfPlane(-h - d, a, b));
+  return { x0, y0, x1, y1, ux, uy, len, a, b, capStart, capEnd, shift, slab: slabTable(h, b) };
+}
+
+// The coverage across a straight stroke depends only on the distance from its centre line,
+// the width and the direction: tabulated, it costs a lookup per pixel. Tables are kept per
+// width and direction (the direction in steps of 1/DIRECTION_STEPS of b, the smaller
+// component of the unit direction, at most 0.71), so most images find theirs made.
+const DIRECTION_STEPS = 1024;
+const slabTables = new Map<number, Uint8Array[]>();
+
+function slabTable(h: number, b: number): Uint8Array {
+  let byDirection = slabTables.get(h);
+  if (!byDirection) {
+    if (slabTables.size > 16) slabTables.clear(); // many widths in one run: keep memory bounded
+    byDirection = [];
+    slabTables.set(h, byDirection);
   }
-  return { x0, y0, x1, y1, ux, uy, len, a, b, capStart, capEnd, shift, slab };
+  const step = Math.round(b * DIRECTION_STEPS);
+  let slab = byDirection[step];
+  if (!slab) {
+    const bq = step / DIRECTION_STEPS, aq = Math.sqrt(1 - bq * bq);
+    slab = new Uint8Array(Math.ceil(2 * (h + 1) * SLAB_RES) + 2);
+    for (let j = 0; j < slab.length; j++) {
+      const d = j / SLAB_RES - (h + 1);
+      slab[j] = quantize(halfPlane(h - d, aq, bq) - halfPlane(-h - d, aq, bq));
+    }
+    byDirection[step] = slab;
+  }
+  return slab;
 }
 
 /** The x interval where the horizontal line y = cy meets the capsule (segment widened by r); empty when lo > hi. */
@@ -119,6 +140,8 @@ export class IndexRaster {
   rangeCount = 0;
   size = 0;
   private readonly span = new Float64Array(2);
+  private readonly lo = new Int32Array(8); // per row, one span per segment
+  private readonly hi = new Int32Array(8);
 
   draw(sample: Pick<Sample, 'lineA' | 'lineB' | 'lineWidth' | 'imageSize'>): void {
     const size = sample.imageSize, stride = size + 1;
@@ -140,7 +163,7 @@ export class IndexRaster {
       }
     }
     let n = 0;
-    const lo = new Int32Array(segs.length), hi = new Int32Array(segs.length);
+    const lo = this.lo, hi = this.hi;
     for (let row = 0; row < size; row++) {
       const cy = row + 0.5, base = row * stride + 1;
       let m = 0;
@@ -203,12 +226,15 @@ export function paletteFor(colorA: string, colorB: string, background: [number, 
   return out;
 }
 
-/** The fast renderer: draws with `IndexRaster` and encodes a palette PNG (see `encodePngIndexed`). */
+/**
+ * The fast renderer: draws with `IndexRaster` and encodes a palette PNG (see
+ * `encodePngIndexed`), into `target` when given and large enough.
+ */
 export class RasterRenderer {
   private readonly raster = new IndexRaster();
   private readonly palettes = new Map<string, Uint8Array>();
 
-  png(sample: Sample): Uint8Array {
+  png(sample: Sample, target?: Uint8Array): Uint8Array {
     this.raster.draw(sample);
     const key = sample.colorA + sample.colorB;
     let palette = this.palettes.get(key);
@@ -218,6 +244,6 @@ export class RasterRenderer {
       this.palettes.set(key, palette);
     }
     const r = this.raster;
-    return encodePngIndexed(r.size, r.size, r.raw, palette, r.ranges, r.rangeCount);
+    return encodePngIndexed(r.size, r.size, r.raw, palette, r.ranges, r.rangeCount, target);
   }
 }

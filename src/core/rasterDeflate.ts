@@ -42,7 +42,8 @@ const ADLER_MOD = 65521;
 let out = new Uint8Array(1 << 16);
 
 /**
- * Compresses `data` into a zlib stream (a fresh copy, safe to keep). With `ranges` (sorted,
+ * Compresses `data` into a zlib stream, returned as a view of a buffer that the next call
+ * overwrites (copy it to keep it). With `ranges` (sorted,
  * disjoint [start, end) pairs, `rangeCount` of them), every byte outside them must be zero and
  * only the bytes inside are read; without, the whole of `data` is read.
  *
@@ -110,5 +111,5 @@ export function deflateSparse(data: Uint8Array, ranges?: Int32Array, rangeCount 
   acc |= LIT_CODE[256] << nacc; nacc += LIT_BITS[256];
   for (; nacc > 0; nacc -= 8) { buf[o++] = acc & 255; acc >>>= 8; }
   buf[o++] = s2 >>> 8; buf[o++] = s2 & 255; buf[o++] = s1 >>> 8; buf[o++] = s1 & 255;
-  return buf.slice(0, o);
+  return buf.subarray(0, o);
 }

@@ -48,9 +48,9 @@ test('deflateSparse with ranges reads only inside them and gives the same stream
       ranges.push(pos, end);
       pos = end + 1 + Math.floor(rnd() * 300);
     }
-    const z = deflateSparse(data, Int32Array.from(ranges), ranges.length / 2);
+    const z = deflateSparse(data, Int32Array.from(ranges), ranges.length / 2).slice();
     assert.deepEqual(new Uint8Array(zlib.inflateSync(z)), data);
-    assert.deepEqual(z, deflateSparse(data));
+    assert.deepEqual(z.slice(), deflateSparse(data).slice());
   }
 });
 
