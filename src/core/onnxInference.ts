@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { ANSWERS, AnswerKey, parseAnswer } from './answers';
 import { imageDimensions, sniffMime } from './datasetImage';
 import { UserError } from './events';
+import { isPilResample, resizeLikePil } from './pilResize';
 
 export const MAX_IMAGE_SIDE = 4096;
 export const MAX_NEW_TOKENS = 8;
@@ -162,7 +163,23 @@ export class OnnxPaliGemma {
     } catch (e) {
       throw new UserError(`cannot decode the image: ${firstLine(e)}`, 'pass a valid PNG, JPEG or WebP file');
     }
-    return this.processor(image.rgb(), '<image>' + this.manifest.prompt);
+    return this.processor(this.resizedLikeTraining(image.rgb()), '<image>' + this.manifest.prompt);
+  }
+
+  /**
+   * The image at the model's input size, resized exactly as the trainer's Pillow preprocessing
+   * does (transformers.js would resize with libvips: close, but not the same pixels). Filters
+   * Pillow resizes differently (NEAREST) are left to transformers.js.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private resizedLikeTraining(image: any): any {
+    const cfg = this.processor.image_processor?.config ?? {};
+    const size = cfg.size ?? {};
+    const resample = typeof cfg.resample === 'number' ? cfg.resample : 2;
+    if (cfg.do_resize === false || !Number.isInteger(size.width) || !Number.isInteger(size.height) || !isPilResample(resample)) return image;
+    if (image.width === size.width && image.height === size.height) return image;
+    const pixels = resizeLikePil(image.data, image.width, image.height, image.channels, size.width, size.height, resample);
+    return new this.tf.RawImage(pixels, size.width, size.height, image.channels);
   }
 
   /** Greedy answer, parsed count and the log-likelihood of each answer "0", "1", "2". */

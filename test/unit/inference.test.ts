@@ -65,8 +65,8 @@ before(() => {
   if (!existsSync(path.join(ROOT, 'dist', 'inference-worker.js'))) execFileSync('node', ['esbuild.mjs'], { cwd: ROOT });
   exportDir = cachedTinyExport();
   tmp = mkdtempSync(path.join(os.tmpdir(), 'inference-test-'));
-  // At the model's own size: no resize, so PyTorch and ONNX see the same pixels (resizing is
-  // PIL bicubic in Python and libvips in transformers.js, close but not bit-identical).
+  // At the model's own size; the parity test also uses larger and smaller images, which both
+  // paths resize (Pillow in Python, resizeLikePil before transformers.js).
   const size: number = JSON.parse(readFileSync(path.join(exportDir, 'preprocessor_config.json'), 'utf8')).size.height;
   goodImage = path.join(tmp, 'lines.png');
   writeFileSync(goodImage, png(size, size));
@@ -139,17 +139,26 @@ test('bad inputs: each a clear error, and the worker keeps serving', async () =>
 });
 
 test('backend python runs the trainer and agrees with the ONNX export of the same model', async () => {
-  const onnx = await svc.count(goodImage, exportDir, { variant: 'fp32' });
-  const py = await svc.count(goodImage, 'base:tiny', { backend: 'auto' });
-  assert.equal(py.backend, 'python');
   // The answer scores are teacher-forced log-probabilities through the whole model (vision tower,
   // embeddings, decoder): the numeric parity check. The untrained tiny model's greedy text has
   // near-tied logits after the first steps, so float rounding may flip a later token; the first
-  // generated token (from the same logits as the scores) must agree.
-  for (const a of ['0', '1', '2'] as const) assert.ok(Math.abs(py.scores![a] - onnx.scores![a]) < 1e-3, `${a}: ${py.scores![a]} vs ${onnx.scores![a]}`);
-  assert.ok(onnx.text.length > 0);
-  assert.equal(py.text.split(' ')[0], onnx.text.split(' ')[0]);
-  assert.equal(py.prediction, onnx.prediction);
+  // generated token (from the same logits as the scores) must agree. Images of other sizes are
+  // resized the same way on both sides (Pillow's bicubic), so they agree as closely.
+  const resized = [goodImage];
+  for (const side of [64, 150]) {
+    const file = path.join(tmp, `lines-${side}.png`);
+    writeFileSync(file, png(side, side));
+    resized.push(file);
+  }
+  for (const image of resized) {
+    const onnx = await svc.count(image, exportDir, { variant: 'fp32' });
+    const py = await svc.count(image, 'base:tiny', { backend: 'auto' });
+    assert.equal(py.backend, 'python');
+    for (const a of ['0', '1', '2'] as const) assert.ok(Math.abs(py.scores![a] - onnx.scores![a]) < 1e-3, `${path.basename(image)} ${a}: ${py.scores![a]} vs ${onnx.scores![a]}`);
+    assert.ok(onnx.text.length > 0);
+    assert.equal(py.text.split(' ')[0], onnx.text.split(' ')[0]);
+    assert.equal(py.prediction, onnx.prediction);
+  }
 });
 
 test('evaluate --backend onnx (no Python): predictions and metrics the same as recomputed', async () => {
