@@ -10,7 +10,7 @@ import type { GeometryOptions } from './geometry';
 import { chunkRows, renderChunk, WORKER_ROLE, type RenderJob, type RenderedChunk, type RenderedRow, type WorkerReply } from './generateWorker';
 import type { PngEncoder } from './render';
 import {
-  DatasetTransaction, SPLIT_NAMES, planShards, splitExists, writeParquetShard,
+  DatasetTransaction, ParquetShardWriter, ROW_GROUP_SIZE, SPLIT_NAMES, planShards, splitExists,
   type DatasetInfo, type SplitInfo, type SplitName,
 } from './datasetWrite';
 import { version as packageVersion } from '../../package.json';
@@ -283,22 +283,39 @@ export async function generateDataset(options: GenerateOptions, sink: EventSink,
       for (let shard = 0; shard < numShards; shard++) {
         const first = shard * rowsPerShard;
         const last = Math.min(numRows, first + rowsPerShard);
-        const jobs: Promise<RenderedRow[]>[] = [];
+        // Rows are written as they arrive, in index order, one whole row group at a time, so
+        // the main thread writes Parquet while the workers render.
+        const writer = new ParquetShardWriter(tx.shardPath(split, shard, numShards), createdBy);
+        const arrived = new Map<number, RenderedRow[]>();
+        let next = first;
+        let ready: RenderedRow[] = [];
+        const writeReady = (all: boolean) => {
+          for (let rows = arrived.get(next); rows; rows = arrived.get(next)) {
+            arrived.delete(next);
+            ready = ready.concat(rows);
+            next += rows.length;
+          }
+          const n = all ? ready.length : ready.length - (ready.length % ROW_GROUP_SIZE);
+          if (n > 0) { writer.write(ready.slice(0, n)); ready = ready.slice(n); }
+        };
+        const jobs: Promise<void>[] = [];
         for (let start = first; start < last; start += CHUNK) {
           const job: RenderJob = { seed: options.seed, split, geometry, encoder, start, end: Math.min(last, start + CHUNK) };
           jobs.push(pool.run(job).then((chunk) => {
+            if (cancelled) return;
             const rows = chunkRows(chunk, split);
-            if (cancelled) return rows;
             done += rows.length;
+            for (const r of rows) { labelCounts[String(r.label)]++; bytes += r.png.length; }
             if (options.format === 'imagefolder') for (const r of rows) fs.writeFileSync(tx.imagePath(r.path), r.png);
+            arrived.set(chunk.start, rows);
+            writeReady(false);
             progress();
-            return rows;
           }));
         }
-        const rows = (await Promise.all(jobs)).flat();
+        await Promise.all(jobs);
         if (cancelled) throw new CancelledError();
-        for (const r of rows) { labelCounts[String(r.label)]++; bytes += r.png.length; }
-        writeParquetShard(tx.shardPath(split, shard, numShards), rows, createdBy);
+        writeReady(true);
+        writer.finish();
         files.push(`data/${path.basename(tx.shardPath(split, shard, numShards))}`);
       }
       newSplits[split] = {

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { EventSink } from '../../src/core/events';
 import { UserError } from '../../src/core/events';
 import { makeSample, type GeometryOptions } from '../../src/core/geometry';
@@ -123,17 +123,26 @@ function opts(folder: string, extra: Partial<GenerateOptions> = {}): GenerateOpt
 }
 
 test('the same seed gives the same bytes with 1 or 2 worker threads (and on the calling thread)', async () => {
-  const bytes: Buffer[] = [];
+  // 1,230 rows in 2 shards of 1,200 and 30 rows (row groups of 1,000 written as rows arrive).
+  const bytes: Buffer[][] = [];
   for (const workers of [1, 2, 0]) {
     const folder = path.join(tmp, `det-${workers}`);
-    await generateDataset(opts(folder, { splits: { train: 40 }, workers, seed: 42, colors: null, xJitter: 0.1 }), quiet);
-    bytes.push(fs.readFileSync(path.join(folder, 'data', 'train-00000-of-00001.parquet')));
+    await generateDataset(opts(folder, { splits: { train: 410 }, workers, seed: 42, colors: null, xJitter: 0.1, maxShardRows: 1200 }), quiet);
+    bytes.push(['train-00000-of-00002.parquet', 'train-00001-of-00002.parquet'].map((f) => fs.readFileSync(path.join(folder, 'data', f))));
   }
-  assert.ok(bytes[0].equals(bytes[1]), '1 vs 2 workers');
-  assert.ok(bytes[0].equals(bytes[2]), 'workers vs in-process');
+  for (let i = 0; i < 2; i++) {
+    assert.ok(bytes[0][i].equals(bytes[1][i]), `shard ${i}: 1 vs 2 workers`);
+    assert.ok(bytes[0][i].equals(bytes[2][i]), `shard ${i}: workers vs in-process`);
+  }
+  const meta = await parquetMetadataAsync(await asyncBufferFromFile(path.join(tmp, 'det-2', 'data', 'train-00000-of-00002.parquet')));
+  assert.deepEqual(meta.row_groups.map((g) => Number(g.num_rows)), [1000, 200]);
+  const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path.join(tmp, 'det-2', 'data', 'train-00001-of-00002.parquet')), columns: ['image', 'label'], utf8: false });
+  assert.equal(rows.length, 30);
+  assert.deepEqual(rows.slice(0, 4).map((r) => r.image.path), ['train/0/001200.png', 'train/1/001201.png', 'train/2/001202.png', 'train/0/001203.png']);
+  assert.deepEqual(rows.slice(0, 4).map((r) => Number(r.label)), [0, 1, 2, 0]);
   const other = path.join(tmp, 'det-seed');
-  await generateDataset(opts(other, { splits: { train: 40 }, seed: 43, colors: null, xJitter: 0.1 }), quiet);
-  assert.ok(!bytes[0].equals(fs.readFileSync(path.join(other, 'data', 'train-00000-of-00001.parquet'))));
+  await generateDataset(opts(other, { splits: { train: 410 }, seed: 43, colors: null, xJitter: 0.1, maxShardRows: 1200 }), quiet);
+  assert.ok(!bytes[0][0].equals(fs.readFileSync(path.join(other, 'data', 'train-00000-of-00002.parquet'))));
 });
 
 test('parseSplitsSpec and validation reject bad input with a UserError (exit 2)', () => {
