@@ -163,6 +163,12 @@ def validate(cfg: TrainConfig) -> None:
         raise UserError("--epochs must be positive", "")
     if cfg.push_to_hub and not cfg.model_id:
         raise UserError("--push-to-hub needs --model-id user/name", "add --model-id <your-user>/<model-name>")
+    if cfg.push_to_hub and cfg.model_id.count("/") != 1:
+        raise UserError(f"--model-id must be user/name, got {cfg.model_id!r}", "e.g. --model-id <your-user>/<model-name>")
+    # Checked before training, not after hours of it.
+    if cfg.push_to_hub and not os.environ.get("HF_TOKEN"):
+        raise UserError("--push-to-hub needs a Hugging Face token",
+                        "set HF_TOKEN to a write token (or sign in to Hugging Face in the extension), then run again")
     if cfg.ckpt_id == TINY_CKPT_ID and cfg.mode == "qlora":
         raise UserError("qlora is for the large PaliGemma checkpoints on a GPU, not the tiny model",
                         "use --mode full (or lora) with --ckpt-id tiny")
