@@ -37,13 +37,15 @@ for (let s = 0; s < 286; s++) {
 /** Distance 1 is distance code 0: five zero bits. */
 const DIST1_BITS = 5;
 const ADLER_MOD = 65521;
+/** The longest range read without reducing the Adler-32 sums (the rasteriser's are rows, at most 4,096 bytes). */
+const MAX_RANGE = 4096;
 
 // The output buffer is reused: allocating 50 kB a call cost more than the compression.
 let out = new Uint8Array(1 << 16);
 
 /**
  * Compresses `data` into a zlib stream, returned as a view of a buffer that the next call
- * overwrites (copy it to keep it). With `ranges` (sorted,
+ * overwrites (copy it to keep it). With `ranges` (sorted, at most MAX_RANGE bytes each,
  * disjoint [start, end) pairs, `rangeCount` of them), every byte outside them must be zero and
  * only the bytes inside are read; without, the whole of `data` is read.
  *
@@ -52,7 +54,12 @@ let out = new Uint8Array(1 << 16);
  */
 export function deflateSparse(data: Uint8Array, ranges?: Int32Array, rangeCount = 0): Uint8Array {
   const n = data.length;
-  if (!ranges) { ranges = new Int32Array([0, n]); rangeCount = 1; }
+  if (!ranges) {
+    // Everything, in pieces of at most MAX_RANGE bytes (see the Adler-32 sums below).
+    rangeCount = Math.ceil(n / MAX_RANGE);
+    ranges = new Int32Array(2 * rangeCount);
+    for (let k = 0; k < rangeCount; k++) { ranges[2 * k] = k * MAX_RANGE; ranges[2 * k + 1] = Math.min(n, (k + 1) * MAX_RANGE); }
+  }
   // Worst case: 9 bits a byte, plus header, block end and checksum.
   const need = Math.ceil((n * 9) / 8) + 16;
   if (out.length < need) out = new Uint8Array(need);
@@ -63,7 +70,10 @@ export function deflateSparse(data: Uint8Array, ranges?: Int32Array, rangeCount 
   // Huffman). Two bytes go out whenever 16 bits are pending, so before each code (at most
   // 13 bits, then 5 zero bits of distance) fewer than 16 are: acc never needs more than 32.
   let acc = 0b011, nacc = 3;
-  let s1 = 1, s2 = 0; // Adler-32
+  // Adler-32 sums, reduced modulo 65521 only between ranges: within a range (at most
+  // MAX_RANGE bytes) s1 stays below 2^21, so even s2 += s1 * (a run of 2^31 zeros) is exact
+  // in a double.
+  let s1 = 1, s2 = 0;
   let k = 0;
   let i = rangeCount > 0 ? ranges[0] : n, end = rangeCount > 0 ? ranges[1] : n;
   let zeros = i; // zeros seen and not yet written
@@ -73,6 +83,7 @@ export function deflateSparse(data: Uint8Array, ranges?: Int32Array, rangeCount 
       v = data[i++];
       if (v === 0) { zeros++; continue; }
     } else if (++k < rangeCount) {
+      s1 %= ADLER_MOD; s2 %= ADLER_MOD;
       const start = ranges[2 * k];
       zeros += start - end;
       i = start; end = ranges[2 * k + 1];
@@ -83,7 +94,7 @@ export function deflateSparse(data: Uint8Array, ranges?: Int32Array, rangeCount 
     }
     if (zeros > 0) {
       // A run of zeros: a literal zero, then matches copying the byte before (distance 1).
-      s2 = (s2 + s1 * zeros) % ADLER_MOD;
+      s2 += s1 * zeros;
       if (nacc >= 16) { buf[o++] = acc & 255; buf[o++] = (acc >>> 8) & 255; acc >>>= 16; nacc -= 16; }
       acc |= LIT_CODE[0] << nacc; nacc += LIT_BITS[0];
       let rem = zeros - 1;
@@ -101,8 +112,8 @@ export function deflateSparse(data: Uint8Array, ranges?: Int32Array, rangeCount 
       zeros = 0;
     }
     if (v < 0) break;
-    s1 += v; if (s1 >= ADLER_MOD) s1 -= ADLER_MOD;
-    s2 += s1; if (s2 >= ADLER_MOD) s2 -= ADLER_MOD;
+    s1 += v;
+    s2 += s1;
     if (nacc >= 16) { buf[o++] = acc & 255; buf[o++] = (acc >>> 8) & 255; acc >>>= 16; nacc -= 16; }
     acc |= LIT_CODE[v] << nacc; nacc += LIT_BITS[v];
   }
@@ -110,6 +121,7 @@ export function deflateSparse(data: Uint8Array, ranges?: Int32Array, rangeCount 
   if (nacc >= 16) { buf[o++] = acc & 255; buf[o++] = (acc >>> 8) & 255; acc >>>= 16; nacc -= 16; }
   acc |= LIT_CODE[256] << nacc; nacc += LIT_BITS[256];
   for (; nacc > 0; nacc -= 8) { buf[o++] = acc & 255; acc >>>= 8; }
+  s1 %= ADLER_MOD; s2 %= ADLER_MOD;
   buf[o++] = s2 >>> 8; buf[o++] = s2 & 255; buf[o++] = s1 >>> 8; buf[o++] = s1 & 255;
   return buf.subarray(0, o);
 }
