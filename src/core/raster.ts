@@ -128,6 +128,28 @@ function coverage(g: Segment, cx: number, cy: number, h: number): number {
   return c > 1 ? 1 : c;
 }
 
+/** Adds one segment's coverage to the pixels c0..c1 of the row at `base` (centre height cy). */
+function fillSpan(raw: Uint8Array, base: number, c0: number, c1: number, cy: number, g: Segment, h: number): void {
+  const keep = g.shift === 4 ? 0x0f : 0xf0, mine = 0xff ^ keep, shift = g.shift;
+  const { ux, uy, len, slab } = g, off = (h + 1) * SLAB_RES + 0.5;
+  // t (along) and s (across) step by (ux, -uy) from one pixel to the next.
+  const ex = c0 + 0.5 - g.x0, ey = cy - g.y0;
+  let t = ex * ux + ey * uy, s = ey * ux - ex * uy;
+  for (let col = c0; col <= c1; col++, t += ux, s -= uy) {
+    let q: number;
+    if (t >= 0 && t <= len) {
+      const j = (s * SLAB_RES + off) | 0;
+      q = j >= 0 && j < slab.length ? slab[j] : 0;
+    } else {
+      q = quantize(coverage(g, col + 0.5, cy, h));
+    }
+    if (q === 0) continue;
+    q <<= shift;
+    const old = raw[base + col];
+    if (q > (old & mine)) raw[base + col] = (old & keep) | q;
+  }
+}
+
 /**
  * Draws samples into a reusable index image `raw` (PNG row layout: a zero filter byte, then
  * `size` indices, per row) and lists where it drew: `ranges` holds `rangeCount` sorted,
@@ -172,24 +194,7 @@ export class IndexRaster {
         capsuleSpan(g, cy, reach, span);
         const c0 = Math.max(0, Math.ceil(span[0] - 0.5)), c1 = Math.min(size - 1, Math.floor(span[1] - 0.5));
         if (c0 > c1) continue;
-        const keep = g.shift === 4 ? 0x0f : 0xf0, mine = 0xff ^ keep, shift = g.shift;
-        const { ux, uy, len, slab } = g, off = (h + 1) * SLAB_RES + 0.5;
-        // t (along) and s (across) step by (ux, -uy) from one pixel to the next.
-        const ex = c0 + 0.5 - g.x0, ey = cy - g.y0;
-        let t = ex * ux + ey * uy, s = ey * ux - ex * uy;
-        for (let col = c0; col <= c1; col++, t += ux, s -= uy) {
-          let q: number;
-          if (t >= 0 && t <= len) {
-            const j = (s * SLAB_RES + off) | 0;
-            q = j >= 0 && j < slab.length ? slab[j] : 0;
-          } else {
-            q = quantize(coverage(g, col + 0.5, cy, h));
-          }
-          if (q === 0) continue;
-          q <<= shift;
-          const old = raw[base + col];
-          if (q > (old & mine)) raw[base + col] = (old & keep) | q;
-        }
+        fillSpan(raw, base, c0, c1, cy, g, h);
         // Keep this row's spans sorted by start (at most one per segment).
         let k = m++;
         while (k > 0 && lo[k - 1] > c0) { lo[k] = lo[k - 1]; hi[k] = hi[k - 1]; k--; }
