@@ -2,17 +2,10 @@
 // (test/fixtures/metrics.json is asserted by both suites). Used for ONNX evaluation without Python
 // and by views that recompute metrics for a subset of predictions.
 import { readFileSync } from 'node:fs';
+import type { PredictionRecord } from './galleryModel';
 
-/** One line of predictions-<split>.jsonl (shared/design.md). */
-export interface PredictionRecord {
-  id: string;
-  split: string;
-  label: number;
-  prediction: number | null;
-  text: string;
-  scores: Record<'0' | '1' | '2', number> | Record<string, number>;
-  correct: boolean;
-}
+/** One line of predictions-<split>.jsonl (shared/design.md; declared with the gallery's model, which is browser-safe). */
+export type { PredictionRecord };
 
 export interface Bucket { n: number; correct: number; accuracy: number }
 export interface SplitMetrics {
