@@ -4,10 +4,11 @@
 // render.ts stays as the reference it is tested against.
 //
 // Each pixel holds two 4-bit coverages: index = coverage of line a * 16 + coverage of line b
-// (0 = background, 15 = fully covered). Skia's own supersampling anti-aliasing also works in
-// 16 levels. The palette (`paletteFor`) holds the 256 colours "white, line a composited over it
-// with coverage a/15, line b over that with coverage b/15": the same source-over blending the
-// canvas does, line b on top.
+// (0 = background, 15 = fully covered): steps of 1/15 of the way from white to the colour,
+// fine enough for an anti-aliased edge, and one byte a pixel in the PNG. The palette
+// (`paletteFor`) holds the 256 colours "white, line a composited over it with coverage a/15,
+// line b over that with coverage b/15": the same source-over blending the canvas does, line b
+// on top.
 //
 // Coverage is the exact area of the pixel square inside the stroke for the straight parts of a
 // segment (a slab of the line width); near a segment's end it falls back to the distance from
