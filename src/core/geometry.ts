@@ -129,57 +129,88 @@ function crossingRadius(c: Crossing, clearance: number, lineWidth: number): numb
  * glancing crossings, near misses (strokes closer than MIN_GAP_LINE_WIDTHS line widths away
  * from a crossing) and crossings so close together they merge into one blob.
  * With `wantLabel`, a sample with another number of crossings is rejected early ('other-label').
+ *
+ * Split into small functions on purpose: the generator's workers spend much of their first
+ * second compiling this code, and small functions compile faster and are recompiled alone
+ * when a rare branch is first taken.
  */
 export function checkReadable(a: Polyline, b: Polyline, lineWidth: number, imageSize: number, wantLabel?: number): Readability {
-  for (const p of [...a, ...b]) {
-    if (p[1] < 0 || p[1] > imageSize || p[0] < 0 || p[0] > imageSize) return { ok: false, reason: 'outside-image' };
-  }
+  if (outsideImage(a, imageSize) || outsideImage(b, imageSize)) return { ok: false, reason: 'outside-image' };
   const { crossings, touching } = countCrossings(a, b);
   if (touching) return { ok: false, reason: 'touching' };
   if (crossings.length > 2) return { ok: false, reason: 'too-many-crossings' };
   if (wantLabel !== undefined && crossings.length !== wantLabel) return { ok: false, reason: 'other-label' };
-  const margin = vertexMarginFor(lineWidth, imageSize);
   const clearance = clearanceFor(lineWidth);
   const radii: number[] = [];
+  const bad = crossingProblem(a, b, crossings, lineWidth, imageSize, clearance, radii);
+  if (bad) return { ok: false, reason: bad };
+  if (nearMiss(a, b, crossings, radii, clearance, lineWidth) || nearMiss(b, a, crossings, radii, clearance, lineWidth, true)) return { ok: false, reason: 'too-close' };
+  return { ok: true, label: crossings.length, crossings };
+}
+
+function outsideImage(line: Polyline, imageSize: number): boolean {
+  for (const p of line) {
+    if (p[1] < 0 || p[1] > imageSize || p[0] < 0 || p[0] > imageSize) return true;
+  }
+  return false;
+}
+
+/** Is any vertex of a or b closer than m to the point? */
+function vertexWithin(a: Polyline, b: Polyline, point: Point, m: number): boolean {
+  for (const v of a) if (Math.hypot(v[0] - point[0], v[1] - point[1]) < m) return true;
+  for (const v of b) if (Math.hypot(v[0] - point[0], v[1] - point[1]) < m) return true;
+  return false;
+}
+
+/** The first problem with the crossings themselves, if any; fills `radii` (one per crossing). */
+function crossingProblem(a: Polyline, b: Polyline, crossings: Crossing[], lineWidth: number, imageSize: number, clearance: number, radii: number[]): RejectReason | undefined {
+  const margin = vertexMarginFor(lineWidth, imageSize);
   for (const c of crossings) {
-    if (c.angleDeg < MIN_CROSSING_ANGLE_DEG) return { ok: false, reason: 'glancing-angle' };
+    if (c.angleDeg < MIN_CROSSING_ANGLE_DEG) return 'glancing-angle';
     // The region where the strokes run together (radius) must not reach a vertex or the border.
     const radius = crossingRadius(c, clearance, lineWidth);
     radii.push(radius);
     const m = Math.max(margin, radius);
-    if (c.point[0] < m || c.point[0] > imageSize - m) return { ok: false, reason: 'crossing-at-border' };
-    for (const v of [...a, ...b]) {
-      if (Math.hypot(v[0] - c.point[0], v[1] - c.point[1]) < m) return { ok: false, reason: 'crossing-at-vertex' };
-    }
+    if (c.point[0] < m || c.point[0] > imageSize - m) return 'crossing-at-border';
+    if (vertexWithin(a, b, c.point, m)) return 'crossing-at-vertex';
   }
   if (crossings.length === 2) {
     const [c0, c1] = crossings;
-    if (Math.hypot(c0.point[0] - c1.point[0], c0.point[1] - c1.point[1]) < radii[0] + radii[1]) return { ok: false, reason: 'crossings-too-close' };
+    if (Math.hypot(c0.point[0] - c1.point[0], c0.point[1] - c1.point[1]) < radii[0] + radii[1]) return 'crossings-too-close';
   }
-  // Near misses: walk along each line and measure the distance to each segment of the other.
-  // A step of one line width misjudges a distance by at most half a line width.
-  const step = lineWidth;
-  for (const [p, q, pIsA] of [[a, b, true], [b, a, false]] as const) {
-    for (let i = 0; i < p.length - 1; i++) {
-      const s1 = p[i], s2 = p[i + 1];
-      const len = Math.hypot(s2[0] - s1[0], s2[1] - s1[1]);
-      const n = Math.max(1, Math.ceil(len / step));
-      for (let k = 0; k <= n; k++) {
-        const t = k / n;
-        const x = s1[0] + t * (s2[0] - s1[0]), y = s1[1] + t * (s2[1] - s1[1]);
-        for (let j = 0; j < q.length - 1; j++) {
-          if (distToSegment(x, y, q[j], q[j + 1]) >= clearance) continue;
-          let explained = false;
-          for (let ci = 0; ci < crossings.length; ci++) {
-            const c = crossings[ci];
-            if ((pIsA ? c.segB : c.segA) === j && Math.hypot(x - c.point[0], y - c.point[1]) <= radii[ci]) explained = true;
-          }
-          if (!explained) return { ok: false, reason: 'too-close' };
-        }
+  return undefined;
+}
+
+/**
+ * Near misses: walk along each segment of p and measure the distance to each segment of q.
+ * A step of one line width misjudges a distance by at most half a line width. Closeness
+ * within a crossing's radius, on the segment of q that crosses there, is part of the crossing.
+ * `pIsB`: p is line b (crossings name their segments as a, b).
+ */
+function nearMiss(p: Polyline, q: Polyline, crossings: Crossing[], radii: number[], clearance: number, step: number, pIsB = false): boolean {
+  for (let i = 0; i < p.length - 1; i++) {
+    const s1 = p[i], s2 = p[i + 1];
+    const len = Math.hypot(s2[0] - s1[0], s2[1] - s1[1]);
+    const n = Math.max(1, Math.ceil(len / step));
+    for (let k = 0; k <= n; k++) {
+      const t = k / n;
+      const x = s1[0] + t * (s2[0] - s1[0]), y = s1[1] + t * (s2[1] - s1[1]);
+      for (let j = 0; j < q.length - 1; j++) {
+        if (distToSegment(x, y, q[j], q[j + 1]) >= clearance) continue;
+        if (!explained(crossings, radii, x, y, j, pIsB)) return true;
       }
     }
   }
-  return { ok: true, label: crossings.length, crossings };
+  return false;
+}
+
+/** Is the point (x, y), close to segment j of the other line, within a crossing on that segment? */
+function explained(crossings: Crossing[], radii: number[], x: number, y: number, j: number, pIsB: boolean): boolean {
+  for (let ci = 0; ci < crossings.length; ci++) {
+    const c = crossings[ci];
+    if ((pIsB ? c.segA : c.segB) === j && Math.hypot(x - c.point[0], y - c.point[1]) <= radii[ci]) return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------
