@@ -94,6 +94,16 @@ export function countCrossings(a: Polyline, b: Polyline): CrossingCount {
   return { crossings, touching };
 }
 
+// Type feedback for the rare branches (collinear segments) before the JIT optimises: without
+// it, the generator's workers throw away the optimised code the first time an image has
+// them, and compile it again. Disjoint collinear segments reach every onSegment call; V8
+// records feedback only from a function's ninth call or so, hence the repetitions (and
+// fractional coordinates, as in real samples, so the arrays have the same kind).
+for (let i = 0; i < 16; i++) {
+  countCrossings([[0.5, 0.5], [1.5, 0.5], [2.5, 0.5]], [[3.5, 0.5], [4.5, 0.5], [5.5, 0.5]]);
+  countCrossings([[0.5, 0.5], [2.5, 2.5], [4.5, 0.5]], [[0.5, 2.5], [2.5, 0.5], [4.5, 2.5]]);
+}
+
 function distToSegment(px: number, py: number, s1: Point, s2: Point): number {
   const dx = s2[0] - s1[0], dy = s2[1] - s1[1];
   const len2 = dx * dx + dy * dy;

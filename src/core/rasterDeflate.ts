@@ -125,3 +125,17 @@ export function deflateSparse(data: Uint8Array, ranges?: Int32Array, rangeCount 
   buf[o++] = s2 >>> 8; buf[o++] = s2 & 255; buf[o++] = s1 >>> 8; buf[o++] = s1 & 255;
   return buf.subarray(0, o);
 }
+
+// Type feedback for every branch before the JIT optimises: runs of zeros of each kind (short,
+// long, leaving 1 or 2 behind), several ranges, trailing zeros. Without it the optimised code
+// is thrown away and rebuilt when an image first takes a rare branch. V8 records feedback
+// only from a function's ninth call or so, hence the repetitions.
+{
+  const sample = new Uint8Array(1200);
+  sample.set([1, 0, 2, 0, 0, 3, 0, 0, 0, 4], 0);
+  sample[270] = 5; sample[531] = 6; sample[800] = 255;
+  for (let i = 0; i < 8; i++) {
+    deflateSparse(sample);
+    deflateSparse(sample, new Int32Array([0, 10, 270, 271, 531, 532, 800, 801]), 4);
+  }
+}
