@@ -1,11 +1,13 @@
 // Set Up Python Environment, Sign In to / Sign Out of Hugging Face, and the environment check
 // that runs before training, evaluation and export (`intersections doctor --json`).
 import * as vscode from 'vscode';
-import type { JobEvent } from '../../core/events';
 import { runJob, Services } from '../services';
-import { requireWorkspace, workspaceRoot } from '../settings';
+import { requireWorkspace, settings, workspaceRoot } from '../settings';
 import { validateToken } from '../viewModels/commandArgs';
+import { configuredEnvironmentMessage, DoctorCheck, doctorProblem, failedChecks } from '../viewModels/environment';
 import { withHint } from '../viewModels/jobState';
+
+export { failedChecks } from '../viewModels/environment';
 
 let environmentOk = false;
 
@@ -34,27 +36,42 @@ export function registerEnvCommands(s: Services): vscode.Disposable[] {
   ];
 }
 
-/** Runs `intersections setup --json` as a job; resolves true when it finished. */
+/** `intersections doctor --json` on the interpreter jobs use (a window progress while it runs). */
+function runDoctor(s: Services) {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Intersections: checking the Python environment…' },
+    () => s.jobs.exec(['doctor', '--json'], { cwd: workspaceRoot(), timeoutMs: 180_000 }),
+  );
+}
+
+/**
+ * With the setting intersections.pythonPath, checks that interpreter (jobs use it, a managed venv
+ * would not be); else runs `intersections setup --json` as a job. Resolves true when ready.
+ */
 async function setupEnvironment(s: Services): Promise<boolean> {
+  const configured = settings.pythonPath();
+  if (configured) {
+    const r = await runDoctor(s);
+    lastChecks = failedChecks(r.events);
+    const { ok, message } = configuredEnvironmentMessage(configured, r);
+    s.log.info(`Set Up Python Environment: ${message}`);
+    if (ok) {
+      environmentOk = true;
+      void vscode.window.showInformationMessage(message);
+    } else {
+      void vscode.window.showErrorMessage(message, 'Open Settings').then((c) => {
+        if (c) void vscode.commands.executeCommand('workbench.action.openSettings', 'intersections.pythonPath');
+      });
+    }
+    return ok;
+  }
   const job = runJob(s, { args: ['setup', '--json'], title: 'Set up Python environment', cwd: workspaceRoot() });
   const state = await job.ended;
   if (state.status === 'finished') environmentOk = true;
   return state.status === 'finished';
 }
 
-interface DoctorCheck { name: string; ok: boolean; detail: string; fix: string; level: string }
 let lastChecks: DoctorCheck[] = [];
-
-/** The failed checks of `intersections doctor --json` (metric events named "check"). */
-export function failedChecks(events: JobEvent[]): DoctorCheck[] {
-  const out: DoctorCheck[] = [];
-  for (const e of events) {
-    if (e.event !== 'metric' || e.name !== 'check' || !e.value || typeof e.value !== 'object') continue;
-    const c = e.value as DoctorCheck;
-    if (!c.ok) out.push(c);
-  }
-  return out;
-}
 
 /**
  * Makes sure the Python trainer can run: `intersections doctor --json` (once per session when it
@@ -65,20 +82,13 @@ export function failedChecks(events: JobEvent[]): DoctorCheck[] {
 export async function ensureEnvironment(s: Services, model?: string): Promise<boolean> {
   if (!requireWorkspace()) return false;
   if (!environmentOk) {
-    const r = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Intersections: checking the Python environment…' },
-      () => s.jobs.exec(['doctor', '--json'], { cwd: workspaceRoot(), timeoutMs: 180_000 }),
-    );
-    const failed = failedChecks(r.events);
-    lastChecks = failed;
-    if (r.exitCode === 0 && !r.error) {
+    const r = await runDoctor(s);
+    lastChecks = failedChecks(r.events);
+    const problem = doctorProblem(r);
+    if (!problem) {
       environmentOk = true;
     } else {
-      const errors = failed.filter((c) => c.level === 'error');
-      const why = r.timedOut ? 'the check did not finish within 3 minutes'
-        : errors.length ? errors.map((c) => c.detail).join('; ')
-        : r.error?.message ?? `doctor exited with code ${r.exitCode}`;
-      const fix = errors.find((c) => c.fix)?.fix ?? r.error?.hint ?? '';
+      const { why, fix } = problem;
       s.log.warn(`Python environment check: ${why}${fix ? ` (fix: ${fix})` : ''}`);
       const choice = await vscode.window.showWarningMessage(
         `The Python environment is not ready: ${withHint(why, fix ? `fix: ${fix}` : '')}`,
