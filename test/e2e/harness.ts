@@ -395,6 +395,11 @@ export class Editor {
     return this.serverLog.join('');
   }
 
+  /** Every editor log file (extension host, output channels, window...) as one text. */
+  allLogs(): string {
+    return readLogs(this.userDataDir);
+  }
+
   get extensionId(): string {
     return EXTENSION_ID;
   }
@@ -467,6 +472,23 @@ export function cli(args: string[], env: Record<string, string> = {}): string {
   const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'intersections.js'), ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
   if (r.status !== 0) throw new Error(`intersections ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
   return r.stdout;
+}
+
+/** Like cli(), without blocking the event loop (e.g. training while the editor is driven). */
+export function cliAsync(args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'intersections.js'), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.once('error', (e) => { clearTimeout(timer); rej(e); });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) res(out); else rej(new Error(`intersections ${args.join(' ')} failed (exit ${code}):\n${err.slice(-4000)}`));
+    });
+  });
 }
 
 export function fileSize(p: string): number {

@@ -1,0 +1,236 @@
+// The commands the journey does not cover, in one editor, each step building on the last:
+// Sign In to Hugging Face (the token never lands in settings or logs) -> Push Dataset to a local
+// fake Hub (test/fixtures/fakeHub.ts checks every request) -> a wrong token gives a clear 401
+// error -> Inspect Dataset -> the Datasets view drill-down to an image opened in a tab -> Export
+// to ONNX on a run trained by the CLI -> Count Intersections with the ONNX model -> Set Up
+// Python Environment on a ready environment -> Cancel Job on a large Generate Dataset.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { after, before, test } from 'node:test';
+import { FakeHub } from '../fixtures/fakeHub';
+import { cli, cliAsync, Editor, recordStatusBar, statusBarRecord, until } from './harness';
+
+const TOKEN = 'hf_e2eSecretTokenThatMustNeverBeLogged42';
+const WRONG = 'hf_e2eWrongTokenThatTheHubRejects0000';
+const RUN = 'r1';
+let editor: Editor;
+let hub: FakeHub;
+let dataset: string;
+let runDir: string;
+let training: Promise<string>;
+
+/** Every file under dir: relative path -> bytes. */
+function readTree(dir: string, base = dir): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) Object.assign(out, readTree(p, base));
+    else out[relative(base, p)] = readFileSync(p);
+  }
+  return out;
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+before(async () => {
+  hub = await new FakeHub({ token: TOKEN, user: 'alice' }).start();
+  // One loose image for Count Intersections (the project's generator, image-folder layout).
+  const samples = mkdtempSync(join(tmpdir(), 'intersections-e2e-samples-'));
+  cli(['generate', '--format', 'imagefolder', '--splits', 'test=1', '--seed', '5', '--dataset-folder', samples]);
+  const png = readdirSync(join(samples, 'test', '2'))[0];
+  const files = { 'images/sample.png': readFileSync(join(samples, 'test', '2', png)) };
+  rmSync(samples, { recursive: true, force: true });
+  // No token from the environment of the test: only the one signed in through the editor.
+  editor = await Editor.launch({ name: 'commands', files, env: { HF_ENDPOINT: hub.url, HF_TOKEN: '', HUGGING_FACE_HUB_TOKEN: '' } });
+  dataset = join(editor.workspace, 'lines');
+  runDir = join(editor.workspace, 'runs', RUN);
+  cli(['generate', '--splits', 'train=6,test=2', '--image-size', '64', '--seed', '1', '--dataset-folder', dataset]);
+  // The run for Export to ONNX trains meanwhile (the tiny model, 4 steps, about a minute).
+  training = cliAsync(['train', '--ckpt-id', 'tiny', '--max-steps', '4', '--dataset-folder', dataset, '--output-dir', runDir]);
+  training.catch(() => undefined);
+});
+after(async () => {
+  await training?.catch(() => undefined);
+  await editor?.close();
+  await hub?.stop();
+});
+
+/** A tree row of a side-bar view whose label is exactly `label`. */
+function treeRow(view: string, label: string | RegExp) {
+  const re = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
+  return editor.treeRows(view).filter({ has: editor.page.locator('.label-name', { hasText: re }) }).first();
+}
+
+function assertNoToken(where: string, text: string): void {
+  for (const t of [TOKEN, WRONG]) assert.ok(!text.includes(t), `the token appears in ${where}`);
+}
+
+test('Sign In to Hugging Face: the token goes to secret storage, not to settings or logs', async () => {
+  await editor.run('sign in', () => editor.command('Intersections: Sign In to Hugging Face'));
+  await editor.run('token', () => editor.answer(TOKEN));
+  await editor.run('signed in', () => editor.notification(/Signed in to Hugging Face/));
+  // Signed in: the palette now offers Sign Out (its "when" is the intersections.signedIn context).
+  await editor.run('sign out listed', async () => {
+    await editor.page.keyboard.press('F1');
+    await editor.page.locator('.quick-input-widget input.input').fill('>Intersections: Sign Out of Hugging Face');
+    await editor.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Sign Out of Hugging Face' }).first().waitFor({ timeout: 15_000 });
+    await editor.page.keyboard.press('Escape');
+  });
+  assertNoToken('the user settings.json', readFileSync(join(editor.userDataDir, 'User', 'settings.json'), 'utf8'));
+  assertNoToken('the workspace settings.json', readFileSync(join(editor.workspace, '.vscode', 'settings.json'), 'utf8'));
+  assertNoToken('the editor logs', editor.allLogs());
+});
+
+test('Push Dataset to Hugging Face…: the fake Hub receives the dataset with the signed-in token', async () => {
+  await editor.run('clear', () => editor.clearNotifications());
+  await editor.run('push', () => editor.command('Intersections: Push Dataset to Hugging Face'));
+  await editor.run('push dataset', () => editor.pick(/^\s*lines/));
+  await editor.run('dataset id', () => editor.answer('alice/lines'));
+  await editor.run('visibility', () => editor.pick(/^\s*Private/));
+  const message = await editor.run('pushed', () => editor.notification(/Push alice\/lines finished/, 120_000));
+  assert.ok(message.includes(`${hub.url}/datasets/alice/lines`), message);
+
+  assert.deepEqual(hub.problems, []);
+  const whoami = hub.requests.filter((r) => r.url === '/api/whoami-v2');
+  assert.ok(whoami.length >= 1, 'whoami-v2 was called');
+  for (const r of hub.requests) {
+    if (r.url.startsWith('/lfs-upload/')) assert.equal(r.authorization, undefined, 'storage uploads carry no token');
+    else assert.equal(r.authorization, `Bearer ${TOKEN}`, `${r.method} ${r.url} carries the signed-in token`);
+  }
+  assert.deepEqual(hub.created, [{ name: 'lines', organization: 'alice', type: 'dataset', visibility: 'private' }]);
+  assert.equal(hub.commits.length, 1);
+  const local = readTree(dataset);
+  const pushed = hub.commits[0].files;
+  assert.deepEqual(pushed.map((f) => f.path).sort(), Object.keys(local).sort());
+  assert.ok(pushed.some((f) => f.path === 'README.md') && pushed.some((f) => f.path === 'intersections.json'));
+  assert.ok(pushed.filter((f) => /^data\/.*\.parquet$/.test(f.path)).length >= 2, 'the Parquet shards of train and test');
+  for (const f of pushed) {
+    const bytes = f.lfs ? hub.lfsObjects.get(f.lfs.oid) : f.bytes;
+    assert.ok(bytes, `${f.path} arrived`);
+    assert.equal(sha256(bytes), sha256(local[f.path]), `${f.path} arrived intact`);
+  }
+});
+
+test('Push with a wrong token: a clear error notification (401), nothing created', async () => {
+  await editor.run('clear', () => editor.clearNotifications());
+  await editor.run('sign in wrong', () => editor.command('Intersections: Sign In to Hugging Face'));
+  await editor.run('wrong token', () => editor.answer(WRONG));
+  await editor.run('signed in wrong', () => editor.notification(/Signed in to Hugging Face/));
+  const before = hub.requests.length;
+  await editor.run('push wrong', () => editor.command('Intersections: Push Dataset to Hugging Face'));
+  await editor.run('push wrong dataset', () => editor.pick(/^\s*lines/));
+  await editor.run('wrong dataset id', () => editor.answer('alice/lines-again'));
+  await editor.run('wrong visibility', () => editor.pick(/^\s*Public/));
+  const message = await editor.run('rejected', () => editor.notification(/Push alice\/lines-again failed/, 120_000));
+  assert.match(message, /token was rejected by 127\.0\.0\.1:\d+ \(invalid or expired\)/);
+  const sent = hub.requests.slice(before);
+  assert.ok(sent.some((r) => r.url === '/api/whoami-v2' && r.authorization === `Bearer ${WRONG}`), 'the new token was used');
+  assert.equal(hub.created.length, 1, 'no repository was created with the wrong token');
+  assert.equal(hub.commits.length, 1, 'nothing was committed with the wrong token');
+  assertNoToken('the editor logs', editor.allLogs());
+  assertNoToken('the code-server output', editor.serverOutput());
+  assertNoToken('the user settings.json', readFileSync(join(editor.userDataDir, 'User', 'settings.json'), 'utf8'));
+});
+
+test('Inspect Dataset shows the splits and their counts', async () => {
+  await editor.run('clear', () => editor.clearNotifications());
+  await editor.run('inspect', () => editor.command('Intersections: Inspect Dataset'));
+  await editor.run('inspect dataset', () => editor.pick(/^\s*lines/));
+  const frame = await editor.run('summary', () => editor.webviewFrame('h1:has-text("Dataset lines")'));
+  const rows = await editor.run('rows', async () => {
+    const table = frame.locator('table').first();
+    await table.waitFor();
+    return (await table.locator('tr').allInnerTexts()).map((r) => r.split('\t').map((c) => c.trim()));
+  });
+  const train = rows.find((r) => r[0] === 'train');
+  const testRow = rows.find((r) => r[0] === 'test');
+  // 6 and 2 images per label, 3 labels.
+  assert.deepEqual(train?.slice(1, 5), ['18', '6', '6', '6'], `train row: ${JSON.stringify(rows)}`);
+  assert.deepEqual(testRow?.slice(1, 5), ['6', '2', '2', '2'], `test row: ${JSON.stringify(rows)}`);
+});
+
+test('the Runs view lists the run the CLI trained; the Datasets view: dataset -> split -> label with counts -> images; an image opens in a tab', async () => {
+  await editor.run('training', () => training);
+  await editor.run('close editors', () => editor.command('View: Close All Editors'));
+  await editor.run('container', () => editor.openContainer());
+  // The run trained outside the editor (by the CLI) is in the Runs view.
+  const run = treeRow('Runs', RUN);
+  await editor.run('run row', () => until(async () => /finished/.test(await run.innerText().catch(() => '')), `the Runs view to list ${RUN} as finished`, 60_000));
+  assert.match(await run.innerText(), /4\/4 steps/);
+  const ds = treeRow('Datasets', 'lines');
+  await editor.run('dataset row', () => until(async () => /2 splits · 24 images/.test(await ds.innerText()), 'the lines dataset with 24 images', 60_000));
+  await editor.run('expand dataset', () => ds.click());
+  const train = treeRow('Datasets', 'train');
+  await editor.run('split row', () => until(async () => /18 images/.test(await train.innerText().catch(() => '')), 'the train split with 18 images', 30_000));
+  await editor.run('expand split', () => train.click());
+  const label = treeRow('Datasets', '2 intersections');
+  await editor.run('label row', () => until(async () => /6 images \(33%\)/.test(await label.innerText().catch(() => '')), 'label 2: 6 images (33%)', 30_000));
+  for (const l of ['0 intersections', '1 intersection']) assert.match(await treeRow('Datasets', l).innerText(), /6 images \(33%\)/);
+  await editor.run('expand label', () => label.click());
+  const images = editor.treeRows('Datasets').filter({ has: editor.page.locator('.label-name', { hasText: /\.png$/ }) });
+  await editor.run('image rows', () => until(async () => (await images.count()) === 6, 'six image rows under label 2', 30_000));
+  const name = (await images.first().locator('.label-name').innerText()).trim();
+  await editor.run('open image', () => images.first().click());
+  const tab = editor.page.locator('.tabs-container .tab.active');
+  const stem = name.replace(/\.png$/, '');
+  await editor.run('image tab', () => until(async () => (await tab.innerText().catch(() => '')).includes(stem), `a tab for ${name}`, 30_000));
+  assert.match(await tab.innerText(), /\.png/);
+});
+
+test('Export to ONNX on a run, then Count Intersections uses the ONNX model', async () => {
+  await editor.run('close editors', () => editor.command('View: Close All Editors'));
+  await editor.run('clear', () => editor.clearNotifications());
+  await editor.run('export', () => editor.command('Intersections: Export to ONNX'));
+  await editor.run('export run', () => editor.pick(RUN));
+  await editor.run('exported', () => editor.notification(new RegExp(`Export ${RUN} to ONNX finished`), 300_000));
+  const onnx = join(runDir, 'onnx', 'onnx', 'decoder_model_merged.onnx');
+  assert.ok(existsSync(onnx) && statSync(onnx).size > 0, `${onnx} exists`);
+
+  // This time from the palette, on the image open in the editor (the journey uses the Explorer menu).
+  await editor.run('quick open', async () => {
+    await editor.page.keyboard.press('Escape');
+    await editor.page.keyboard.press('Control+P');
+    await editor.answer('sample.png', { pick: 'sample.png' });
+  });
+  const tab = editor.page.locator('.tabs-container .tab.active');
+  await editor.run('image open', () => until(async () => (await tab.innerText().catch(() => '')).includes('sample.png'), 'sample.png in the editor', 30_000));
+  await editor.run('count', () => editor.command('Intersections: Count Intersections'));
+  const message = await editor.run('count result', () => editor.notification(new RegExp(`\\(model ${RUN}, ONNX, \\d+ ms\\)`), 180_000));
+  assert.match(message, /^(\d) intersections?|^No count/);
+});
+
+test('Set Up Python Environment with a ready environment says it is ready', async () => {
+  await editor.run('clear', () => editor.clearNotifications());
+  await editor.run('setup', () => editor.command('Intersections: Set Up Python Environment'));
+  // The setting intersections.pythonPath names a ready interpreter: the command checks it and
+  // says so, and builds no managed environment (no `intersections setup` job).
+  const python = process.env.INTERSECTIONS_PYTHON ?? '';
+  assert.ok(python, 'the e2e suite runs with INTERSECTIONS_PYTHON');
+  const message = await editor.run('ready', () => editor.notification(/Python environment is ready/, 180_000));
+  assert.equal(message, `The Python environment is ready: ${python} (the setting intersections.pythonPath).`);
+  assert.doesNotMatch(editor.extensionOutput(), /intersections setup/);
+});
+
+test('Cancel Job from the palette on a large Generate Dataset: cancelled, no half-written dataset', async () => {
+  await editor.run('clear', () => editor.clearNotifications());
+  await recordStatusBar(editor.page, /Generate dataset/);
+  await editor.run('generate', () => editor.command('Intersections: Generate Dataset'));
+  await editor.run('folder', () => editor.answer('big'));
+  await editor.run('custom', () => editor.pick('Custom'));
+  await editor.run('splits', () => editor.answer('train=100000'));
+  await editor.run('size', () => editor.pick(/^\s*896/));
+  await editor.run('go', () => editor.pick('Generate'));
+  const item = editor.statusBar().locator('.statusbar-item', { hasText: 'Generate dataset' });
+  await editor.run('progress', () => item.filter({ hasText: /render \d+%/ }).first().waitFor({ timeout: 120_000 }));
+  await editor.run('cancel', () => editor.command('Intersections: Cancel Job'));
+  await editor.run('pick job', () => editor.pick('Generate dataset'));
+  await editor.run('cancelled', () => editor.notification(/Generate dataset was cancelled/, 60_000));
+  const texts = await statusBarRecord(editor.page);
+  assert.ok(texts.some((t) => /cancelled/.test(t)), `the status bar showed "cancelled" (saw: ${texts.join(' | ')})`);
+  const big = join(editor.workspace, 'big');
+  const left = existsSync(big) ? Object.keys(readTree(big)) : [];
+  assert.deepEqual(left.filter((f) => f === 'intersections.json' || f.startsWith('data/')), [], `no dataset files are left in big/ (found ${left.join(', ')})`);
+});
