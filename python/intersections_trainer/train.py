@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .augment import augment_batch
 from .data import ANSWERS, DataError, Example, load_split
 from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
@@ -49,6 +50,7 @@ class TrainConfig:
     eval_every: int | None = None
     save_every: int | None = None
     eval_limit: int | None = None        # at most this many validation images per evaluation
+    augment: bool | None = None          # label-preserving flips / colour swap (augment.py)
     prompt: str = DEFAULT_PROMPT
     init: str = "pretrained"
     lora_r: int = 16
@@ -68,9 +70,9 @@ class TrainConfig:
 
 # Defaults that depend on the model. The tiny ones are tuned to learn on 2 CPU cores in minutes.
 TINY_DEFAULTS = dict(batch_size=32, grad_accum=1, lr=1e-3, warmup=100, epochs=None, max_steps=6000,
-                     eval_every=500, eval_limit=300)
+                     eval_every=500, eval_limit=300, augment=True)
 BIG_DEFAULTS = dict(batch_size=8, grad_accum=2, warmup=0.05, epochs=2.0, max_steps=None, eval_every=50,
-                    eval_limit=300)
+                    eval_limit=300, augment=False)
 LR_BY_MODE = {"lora": 2e-4, "qlora": 2e-4, "attn": 2e-5, "full": 1e-5}
 
 
@@ -92,6 +94,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-every", type=int, default=None)
     p.add_argument("--save-every", type=int, default=None)
     p.add_argument("--eval-limit", type=int, default=None)
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                   help="mirror images and swap the line colours at random (the count is unchanged)")
     p.add_argument("--prompt", default=DEFAULT_PROMPT)
     p.add_argument("--init", choices=("pretrained", "random"), default="pretrained")
     p.add_argument("--lora-r", type=int, default=16)
@@ -459,7 +463,7 @@ class Trainer:
         eval_px = PixelCache(eval_ex, processor, preload)
 
         params = [p for p in model.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.999))
+        optimizer = make_optimizer(params, cfg)
         total = total_steps_for(cfg, len(train_ex), world)
         warmup = int(cfg.warmup if cfg.warmup >= 1 else round(cfg.warmup * total))
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine_with_warmup(warmup, total))
@@ -500,7 +504,12 @@ class Trainer:
                     interrupted = True
                     break
                 b = {k: v.to(accel.device) for k, v in b.items()}
-                px = train_px.get(idx).to(accel.device)
+                px = train_px.get(idx)
+                if cfg.augment:
+                    ip = processor.image_processor
+                    px = augment_batch(px, ip.image_mean, ip.image_std, cfg.seed,
+                                       (step * cfg.grad_accum + j) * world + rank)
+                px = px.to(accel.device)
                 sync = j == len(batches) - 1
                 ctx = accel.no_sync(model) if (world > 1 and not sync) else _null()
                 with ctx, accel.autocast():
@@ -673,6 +682,16 @@ class _null:
 
     def __exit__(self, *a):
         return False
+
+
+def make_optimizer(params, cfg: TrainConfig):
+    """AdamW, fused where torch supports it: the unfused CPU update of ~100 small tensors took
+    as long as a sixth of a tiny-model step (fused: ~5x faster, same update rule)."""
+    import torch
+    try:
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.999), fused=True)
+    except (RuntimeError, TypeError, ValueError):  # e.g. parameters on a device without a fused kernel
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.999))
 
 
 def cosine_with_warmup(warmup: int, total: int):
