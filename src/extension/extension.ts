@@ -57,9 +57,10 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const datasetsTree = vscode.window.createTreeView('intersections.datasets', { treeDataProvider: datasets, showCollapseAll: true });
   const runsTree = vscode.window.createTreeView('intersections.runs', { treeDataProvider: runs });
+  const followViews = [datasets.attach(datasetsTree), runs.attach(runsTree)];
 
   context.subscriptions.push(
-    log, token, ui, datasets, runs, datasetsTree, runsTree, watcher,
+    log, token, ui, datasets, runs, datasetsTree, runsTree, ...followViews, watcher,
     { dispose: () => jobs.dispose() },
     ...registerDatasetCommands(s),
     ...registerTrainCommands(s),

@@ -9,6 +9,7 @@ import { DatasetInfo, RowSummary, SplitInfo, describeDataset, findDatasets, list
 import {
   IMAGE_PAGE, datasetDescription, labelDescription, labelTitle, moreLabel, rowDescription, rowLabel, rowTooltip, sortedLabels, splitDescription,
 } from '../viewModels/datasetLabels';
+import { RefreshGate } from '../viewModels/refreshGate';
 
 export type DatasetNode =
   | { kind: 'dataset'; root: string; info: DatasetInfo }
@@ -25,16 +26,24 @@ export class DatasetsView implements vscode.TreeDataProvider<DatasetNode>, vscod
   private readonly pages = new Map<string, number>();
   private readonly labelNodes = new Map<string, DatasetNode>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly gate = new RefreshGate();
   /** The datasets of the last listing, for the commands' quick picks. */
   datasets: DatasetInfo[] = [];
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  /** Follows the tree view's visibility (see RefreshGate). */
+  attach(view: vscode.TreeView<DatasetNode>): vscode.Disposable {
+    this.gate.setVisible(view.visible);
+    return view.onDidChangeVisibility((e) => { if (this.gate.setVisible(e.visible)) this.refresh(0); });
+  }
 
   /**
    * Refreshes at most once per `delayMs` (a generator writes many files, a trainer many events):
    * a pending refresh is not pushed back, so steady activity still refreshes. 0 = now.
    */
   refresh(delayMs = 400): void {
+    if (!this.gate.request()) return;
     if (this.timer) {
       if (delayMs > 0) return;
       clearTimeout(this.timer);
@@ -108,7 +117,11 @@ export class DatasetsView implements vscode.TreeDataProvider<DatasetNode>, vscod
 
   async getChildren(node?: DatasetNode): Promise<DatasetNode[]> {
     try {
-      if (!node) return await this.roots();
+      if (!node) {
+        const roots = await this.roots();
+        if (this.gate.listed()) this.refresh(1500);
+        return roots;
+      }
       if (node.kind === 'dataset') return node.info.splits.map((split) => ({ kind: 'split', root: node.root, info: node.info, split }));
       if (node.kind === 'split') {
         return sortedLabels(node.split.labelCounts).map(([label, count]) => {

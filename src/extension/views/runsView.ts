@@ -3,22 +3,31 @@
 import * as vscode from 'vscode';
 import type { JobManager } from '../jobs/jobManager';
 import { RunInfo, findRunFolders, readRun, runContextValue } from '../viewModels/runFolders';
+import { RefreshGate } from '../viewModels/refreshGate';
 import { runDescription, runIcon, runTooltip } from '../viewModels/runStatus';
 
 export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunInfo | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private timer: NodeJS.Timeout | undefined;
+  private readonly gate = new RefreshGate();
   /** The runs of the last listing. */
   runs: RunInfo[] = [];
 
   constructor(private readonly jobs: JobManager, private readonly log: vscode.LogOutputChannel) {}
+
+  /** Follows the tree view's visibility (see RefreshGate). */
+  attach(view: vscode.TreeView<RunInfo>): vscode.Disposable {
+    this.gate.setVisible(view.visible);
+    return view.onDidChangeVisibility((e) => { if (this.gate.setVisible(e.visible)) this.refresh(0); });
+  }
 
   /**
    * Refreshes at most once per `delayMs` (a generator writes many files, a trainer many events):
    * a pending refresh is not pushed back, so steady activity still refreshes. 0 = now.
    */
   refresh(delayMs = 400): void {
+    if (!this.gate.request()) return;
     if (this.timer) {
       if (delayMs > 0) return;
       clearTimeout(this.timer);
@@ -44,6 +53,7 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
   async getChildren(parent?: RunInfo): Promise<RunInfo[]> {
     if (parent) return [];
     this.runs = await this.listRuns();
+    if (this.gate.listed()) this.refresh(1500);
     return this.runs;
   }
 
