@@ -10,9 +10,11 @@ set (the tiny model trains for about 13 epochs).
 from __future__ import annotations
 
 
-def augment_batch(pixel_values, mean, std, seed: int, index: int):
+def augment_batch(pixel_values, mean, std, seed: int, index: int, offset: int = 0, total: int | None = None):
     """Each image independently mirrored left-right, top-bottom and colour-swapped with
     probability 1/2 each. Deterministic for (seed, index): a resumed run sees the same batches.
+    Under DDP a process holds rows offset..offset+n of a global micro-batch of `total` images:
+    the choices are drawn for the global batch, so they do not depend on the number of processes.
 
     The colour swap exchanges the red and blue channels of the unnormalised image (red lines turn
     blue and blue lines red; any two distinct colours stay distinct, white stays white).
@@ -21,7 +23,7 @@ def augment_batch(pixel_values, mean, std, seed: int, index: int):
 
     g = torch.Generator().manual_seed(seed * 1000003 + index + 7919)
     n = pixel_values.shape[0]
-    pick = torch.rand(n, 3, generator=g) < 0.5
+    pick = (torch.rand(total or n, 3, generator=g) < 0.5)[offset:offset + n]
     out = pixel_values.clone()
     for dims, mask in (((-1,), pick[:, 0]), ((-2,), pick[:, 1])):
         if mask.any():

@@ -507,8 +507,8 @@ class Trainer:
                 px = train_px.get(idx)
                 if cfg.augment:
                     ip = processor.image_processor
-                    px = augment_batch(px, ip.image_mean, ip.image_std, cfg.seed,
-                                       (step * cfg.grad_accum + j) * world + rank)
+                    px = augment_batch(px, ip.image_mean, ip.image_std, cfg.seed, step * cfg.grad_accum + j,
+                                       offset=rank * cfg.batch_size, total=cfg.batch_size * world)
                 px = px.to(accel.device)
                 sync = j == len(batches) - 1
                 ctx = accel.no_sync(model) if (world > 1 and not sync) else _null()
@@ -517,10 +517,13 @@ class Trainer:
                     # DDP averages gradients over processes: scale so the result is the global mean
                     loss = loss_sum * world / max(1, n_tokens_all)
                 accel.backward(loss)
-                step_loss += float(loss_sum.detach()) / max(1, n_tokens)
+                step_loss += float(loss_sum.detach())
             if interrupted or self.stop_signal is not None:
                 optimizer.zero_grad(set_to_none=True)
                 break
+            if world > 1:  # report the loss of the global batch, not of this process's share
+                step_loss = float(accel.reduce(torch.tensor([step_loss], device=accel.device), reduction="sum").item())
+            step_loss /= max(1, n_tokens_all)
             if cfg.max_grad_norm and cfg.max_grad_norm > 0:
                 accel.clip_grad_norm_(params, cfg.max_grad_norm)
             optimizer.step()
@@ -529,7 +532,7 @@ class Trainer:
             step += 1
             steps_timed += 1
             state["step"] = step
-            loss_window.append(step_loss)  # mean token loss of this process's accumulated batch
+            loss_window.append(step_loss)  # mean token loss of the accumulated global batch
             now = time.time()
             if now - last_progress >= 0.5 or step == total:
                 elapsed = now - t0
