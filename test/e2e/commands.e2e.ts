@@ -21,6 +21,7 @@ let hub: FakeHub;
 let dataset: string;
 let runDir: string;
 let training: Promise<string>;
+let evaluations: Promise<unknown> | undefined;
 
 /** Every file under dir: relative path -> bytes. */
 function readTree(dir: string, base = dir): Record<string, Buffer> {
@@ -54,6 +55,7 @@ before(async () => {
 });
 after(async () => {
   await training?.catch(() => undefined);
+  await evaluations?.catch(() => undefined);
   await editor?.close();
   await hub?.stop();
 });
@@ -188,6 +190,10 @@ test('Export to ONNX on a run, then Count Intersections uses the ONNX model', as
   await editor.run('exported', () => editor.notification(new RegExp(`Export ${RUN} to ONNX finished`), 300_000));
   const onnx = join(runDir, 'onnx', 'onnx', 'decoder_model_merged.onnx');
   assert.ok(existsSync(onnx) && statSync(onnx).size > 0, `${onnx} exists`);
+  // For the gallery at the end: predictions of r1 by the Python trainer and by its ONNX export.
+  evaluations = cliAsync(['evaluate', '--model', runDir, '--dataset-folder', dataset, '--split', 'test'])
+    .then(() => cliAsync(['evaluate', '--model', runDir, '--backend', 'onnx', '--dataset-folder', dataset, '--split', 'test', '--output-dir', join(editor.workspace, 'runs', `${RUN}-onnx`)]));
+  evaluations.catch(() => undefined);
 
   // This time from the palette, on the image open in the editor (the journey uses the Explorer menu).
   await editor.run('quick open', async () => {
@@ -233,4 +239,59 @@ test('Cancel Job from the palette on a large Generate Dataset: cancelled, no hal
   const big = join(editor.workspace, 'big');
   const left = existsSync(big) ? Object.keys(readTree(big)) : [];
   assert.deepEqual(left.filter((f) => f === 'intersections.json' || f.startsWith('data/')), [], `no dataset files are left in big/ (found ${left.join(', ')})`);
+});
+
+interface Prediction { id: string; label: number; prediction: number | null }
+const predictionsOf = (dir: string): Prediction[] => readFileSync(join(dir, 'predictions-test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Prediction);
+
+test('the gallery compares two runs side by side, and its state survives Developer: Reload Window', async () => {
+  await editor.run('evaluations', () => evaluations ?? Promise.reject(new Error('the evaluations did not start')));
+  const a = predictionsOf(runDir);
+  const b = predictionsOf(join(editor.workspace, 'runs', `${RUN}-onnx`));
+  assert.equal(a.length, 6);
+  assert.equal(b.length, 6);
+  await editor.run('close editors', () => editor.command('View: Close All Editors'));
+  await editor.run('show predictions', () => editor.command('Intersections: Show Predictions'));
+  await editor.run('gallery run', () => editor.pick(new RegExp(`^\\s*${RUN}(?!-)`)));
+  let frame = await editor.run('gallery', () => editor.webviewFrame('[data-testid="gallery-count"]'));
+  const count = () => frame.locator('[data-testid="gallery-count"]').innerText().catch(() => '');
+  await editor.run('count', () => until(async () => /6 of 6 images/.test(await count()), 'the gallery to count 6 images', 30_000));
+  await editor.run('compare', () => frame.locator('[data-testid="compare-run"]').click());
+  await editor.run('compare pick', () => editor.pick(`${RUN}-onnx`));
+  const runB = () => frame.locator('[data-testid="run-b"]').innerText().then((t) => t.trim(), () => '');
+  await editor.run('run b', () => until(async () => (await runB()) === `B: ${RUN}-onnx`, 'run B in the header', 30_000));
+  assert.equal((await frame.locator('[data-testid="run-a"]').innerText()).trim(), `A: ${RUN}`);
+
+  // Each image shows both runs' predictions, as in their predictions files.
+  const shown = async () => {
+    const out: Record<string, [string, string]> = {};
+    for (const item of await frame.locator('[data-testid="gallery-item"]').all()) {
+      const id = await item.getAttribute('data-id');
+      const pa = (await item.locator('[data-testid="gallery-item-prediction"]').innerText()).trim();
+      const pb = (await item.locator('[data-testid="gallery-item-prediction-b"]').innerText()).trim();
+      if (id) out[id] = [pa, pb];
+    }
+    return out;
+  };
+  const text = (p: number | null | undefined) => `pred ${p === null || p === undefined ? 'none' : p}`;
+  const expected = Object.fromEntries(a.map((p) => [p.id, [text(p.prediction), text(b.find((q) => q.id === p.id)?.prediction)]]));
+  await editor.run('side by side', () => until(async () => Object.keys(await shown()).length === 6, 'six items with A and B predictions', 30_000));
+  assert.deepEqual(await shown(), expected);
+
+  // "Wrong only", then a reload: the panel comes back with both runs and the filter.
+  await editor.run('filter wrong', () => frame.locator('[data-testid="filter-wrong"]').click());
+  const wrongA = a.filter((p) => p.prediction !== p.label).length;
+  const wrongEither = a.filter((p) => p.prediction !== p.label || b.find((q) => q.id === p.id)?.prediction !== p.label).length;
+  const wrongChecked = () => frame.locator('[data-testid="filter-wrong"]').evaluate((e) => (e as HTMLElement & { checked: boolean }).checked);
+  await editor.run('wrong count', () => until(async () => {
+    const t = await count();
+    return (await wrongChecked()) && (t.startsWith(`${wrongA} of 6`) || t.startsWith(`${wrongEither} of 6`));
+  }, `Wrong only: ${wrongA} (A) or ${wrongEither} (A or B) of 6 images`, 15_000));
+  const before = (await count()).trim();
+  await editor.run('reload', () => editor.command('Developer: Reload Window'));
+  await editor.run('workbench again', () => editor.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 }));
+  frame = await editor.run('gallery restored', () => editor.webviewFrame('[data-testid="run-b"]', 120_000));
+  await editor.run('restored runs', () => until(async () => (await runB()) === `B: ${RUN}-onnx`, 'run B after the reload', 60_000));
+  await editor.run('restored filter', () => until(async () => (await count()).trim() === before, `the count "${before}" after the reload`, 60_000));
+  assert.equal(await wrongChecked(), true, 'Wrong only is still on');
 });
