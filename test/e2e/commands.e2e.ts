@@ -180,6 +180,13 @@ test('the Runs view lists the run the CLI trained; the Datasets view: dataset ->
   const stem = name.replace(/\.png$/, '');
   await editor.run('image tab', () => until(async () => (await tab.innerText().catch(() => '')).includes(stem), `a tab for ${name}`, 30_000));
   assert.match(await tab.innerText(), /\.png/);
+
+  // The dataset row's inline action: Inspect Dataset on that dataset, no quick pick.
+  await editor.run('hover dataset', () => ds.hover());
+  await editor.run('inline inspect', () => ds.locator('.actions .action-label[aria-label^="Inspect Dataset"]').click());
+  const frame = await editor.run('inline summary', () => editor.webviewFrame('h1:has-text("Dataset lines")'));
+  assert.match(await frame.locator('table').first().innerText(), /train\s+18\s+6\s+6\s+6/);
+  assert.equal(await editor.quickInput().isVisible(), false, 'no quick pick was needed');
 });
 
 test('Export to ONNX on a run, then Count Intersections uses the ONNX model', async () => {

@@ -239,13 +239,17 @@ export class Editor {
     // The palette lists the commands known when it opens: while the extension host is still
     // registering contributions, close it and try again.
     for (;;) {
+      // Keys typed while a webview (an image preview, the gallery) has the focus go to its
+      // iframe, not to the workbench: give the focus back to the workbench first.
+      await page.evaluate('document.activeElement && document.activeElement.tagName === "IFRAME" && document.activeElement.blur()');
       await page.keyboard.press('Escape');
       await page.keyboard.press('F1');
       const input = page.locator('.quick-input-widget input.input');
-      await input.waitFor({ state: 'visible' });
-      await input.fill(`>${title}`);
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       try {
+        // F1 can land while a webview takes the focus back: try again then.
+        await input.waitFor({ state: 'visible', timeout: 5000 });
+        await input.fill(`>${title}`);
         await row.waitFor({ state: 'visible', timeout: 3000 });
         await row.click();
         return;
