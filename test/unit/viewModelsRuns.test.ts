@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeEvent } from '../../src/core/events';
-import { findRunFolders, modelRuns, readRun, runContextValue } from '../../src/extension/viewModels/runFolders';
+import { findRunFolders, modelRuns, readRun, runContextValue, runFoldersSignature } from '../../src/extension/viewModels/runFolders';
 
 function writeRun(dir: string, events: object[], opts: { config?: object; model?: boolean; onnx?: boolean; predictions?: string[] } = {}) {
   fs.mkdirSync(dir, { recursive: true });
@@ -69,4 +69,31 @@ test('a long events.jsonl is read by head and tail, and a bad config.json is ign
     assert.equal(r.summary.step, 30000);
     assert.equal(r.summary.bestAccuracy, 0.985);
   } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('the run folders signature changes when a run appears, its events grow or a file is added, not otherwise', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'runs-sig-'));
+  try {
+    const run = path.join(root, 'runs', 'a');
+    fs.mkdirSync(run, { recursive: true });
+    fs.writeFileSync(path.join(run, 'events.jsonl'), '{}\n');
+    const past = new Date(Date.now() - 60_000);
+    for (const p of [path.join(run, 'events.jsonl'), run]) fs.utimesSync(p, past, past);
+    const s1 = await runFoldersSignature(await findRunFolders(root));
+    assert.equal(await runFoldersSignature(await findRunFolders(root)), s1, 'stable while nothing changes');
+    fs.appendFileSync(path.join(run, 'events.jsonl'), '{}\n');
+    const s2 = await runFoldersSignature(await findRunFolders(root));
+    assert.notEqual(s2, s1, 'events.jsonl grew');
+    fs.utimesSync(run, past, past);
+    const s3 = await runFoldersSignature(await findRunFolders(root));
+    fs.writeFileSync(path.join(run, 'predictions-test.jsonl'), '');
+    assert.notEqual(await runFoldersSignature(await findRunFolders(root)), s3, 'a file was added to the run folder');
+    const other = path.join(root, 'runs', 'b');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'events.jsonl'), '');
+    assert.match(await runFoldersSignature(await findRunFolders(root)), /runs\/b/, 'a new run');
+    assert.equal(await runFoldersSignature([]), '');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

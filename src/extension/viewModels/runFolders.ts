@@ -41,6 +41,19 @@ export async function findRunFolders(root: string, maxDepth = 3): Promise<string
   return found.sort();
 }
 
+/**
+ * A cheap fingerprint of run folders (their own, events.jsonl's and config.json's modification
+ * times): the Runs view compares it to notice runs the file watcher did not report.
+ */
+export async function runFoldersSignature(dirs: Iterable<string>): Promise<string> {
+  const mtime = (p: string) => fsp.stat(p).then((st) => st.mtimeMs, () => 0);
+  const parts: string[] = [];
+  for (const d of [...dirs].sort()) {
+    parts.push(`${d}\0${await mtime(d)}\0${await mtime(path.join(d, 'events.jsonl'))}\0${await mtime(path.join(d, 'config.json'))}`);
+  }
+  return parts.join('\n');
+}
+
 /** Reads at most the last `maxBytes` of a file (events.jsonl can grow large on long runs). */
 async function readTail(file: string, maxBytes: number): Promise<string> {
   const fh = await fsp.open(file, 'r');

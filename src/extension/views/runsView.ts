@@ -2,15 +2,20 @@
 // jobs of this window), mode, steps and best accuracy. Menus act on the item's contextValue.
 import * as vscode from 'vscode';
 import type { JobManager } from '../jobs/jobManager';
-import { RunInfo, findRunFolders, readRun, runContextValue } from '../viewModels/runFolders';
+import { RunInfo, findRunFolders, readRun, runContextValue, runFoldersSignature } from '../viewModels/runFolders';
 import { RefreshGate } from '../viewModels/refreshGate';
 import { runDescription, runIcon, runTooltip } from '../viewModels/runStatus';
+
+const POLL_MS = 5000;
 
 export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunInfo | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private timer: NodeJS.Timeout | undefined;
   private readonly gate = new RefreshGate();
+  /** While the view is visible: a look for changes the file watcher missed (see attach). */
+  private poll: NodeJS.Timeout | undefined;
+  private listedSignature = '';
   /** The runs of the last listing. */
   runs: RunInfo[] = [];
 
@@ -19,7 +24,30 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
   /** Follows the tree view's visibility (see RefreshGate). */
   attach(view: vscode.TreeView<RunInfo>): vscode.Disposable {
     this.gate.setVisible(view.visible);
-    return view.onDidChangeVisibility((e) => { if (this.gate.setVisible(e.visible)) this.refresh(0); });
+    this.setPolling(view.visible);
+    const sub = view.onDidChangeVisibility((e) => {
+      this.setPolling(e.visible);
+      if (this.gate.setVisible(e.visible)) this.refresh(0);
+    });
+    return { dispose: () => { sub.dispose(); this.setPolling(false); } };
+  }
+
+  /**
+   * The file watcher can miss a run folder made outside the editor (seen in code-server 4.100
+   * with a run trained from a terminal: no event at all for runs/<name>/*). While the view is
+   * visible, every POLL_MS the run folders' modification times are compared with the last
+   * listing's; a difference refreshes the view.
+   */
+  private setPolling(on: boolean): void {
+    if (on && !this.poll) {
+      this.poll = setInterval(() => {
+        void this.runDirs().then(runFoldersSignature).then((sig) => { if (sig !== this.listedSignature) this.refresh(0); }, () => undefined);
+      }, POLL_MS);
+      this.poll.unref?.();
+    } else if (!on && this.poll) {
+      clearInterval(this.poll);
+      this.poll = undefined;
+    }
   }
 
   /**
@@ -52,16 +80,16 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
 
   async getChildren(parent?: RunInfo): Promise<RunInfo[]> {
     if (parent) return [];
-    this.runs = await this.listRuns();
+    const dirs = await this.runDirs();
+    this.runs = await this.listRuns(dirs);
+    this.listedSignature = await runFoldersSignature(dirs);
     if (this.gate.listed()) this.refresh(1500);
     return this.runs;
   }
 
   /** All runs, most recent first (also used by the commands' pickers). */
-  async listRuns(): Promise<RunInfo[]> {
-    const dirs = new Set<string>();
-    for (const f of vscode.workspace.workspaceFolders ?? []) for (const d of await findRunFolders(f.uri.fsPath)) dirs.add(d);
-    for (const j of this.jobs.active()) { const d = j.spec.runDir ?? j.state.runDir; if (d && j.spec.training) dirs.add(d); }
+  async listRuns(known?: Set<string>): Promise<RunInfo[]> {
+    const dirs = known ?? await this.runDirs();
     const runs: RunInfo[] = [];
     for (const d of dirs) {
       try { runs.push(await readRun(d, Boolean(this.jobs.trainingIn(d)))); } catch (err) { this.log.warn(`Runs view: ${d}: ${(err as Error).message}`); }
@@ -71,7 +99,16 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
     return runs;
   }
 
+  /** The run folders of the workspace and of this window's training jobs. */
+  private async runDirs(): Promise<Set<string>> {
+    const dirs = new Set<string>();
+    for (const f of vscode.workspace.workspaceFolders ?? []) for (const d of await findRunFolders(f.uri.fsPath)) dirs.add(d);
+    for (const j of this.jobs.active()) { const d = j.spec.runDir ?? j.state.runDir; if (d && j.spec.training) dirs.add(d); }
+    return dirs;
+  }
+
   dispose(): void {
+    this.setPolling(false);
     if (this.timer) clearTimeout(this.timer);
     this.changed.dispose();
   }
