@@ -249,7 +249,7 @@ export class Editor {
       try {
         // F1 can land while a webview takes the focus back: try again then.
         await input.waitFor({ state: 'visible', timeout: 5000 });
-        await input.fill(`>${title}`);
+        await input.fill(`>${title}`, { timeout: 3000 });
         await row.waitFor({ state: 'visible', timeout: 3000 });
         await row.click();
         return;
