@@ -81,8 +81,10 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
   async getChildren(parent?: RunInfo): Promise<RunInfo[]> {
     if (parent) return [];
     const dirs = await this.runDirs();
+    // Taken before reading the runs: a change while they are read shows at the next poll.
+    const signature = await runFoldersSignature(dirs);
     this.runs = await this.listRuns(dirs);
-    this.listedSignature = await runFoldersSignature(dirs);
+    this.listedSignature = signature;
     if (this.gate.listed()) this.refresh(1500);
     return this.runs;
   }
