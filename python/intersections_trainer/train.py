@@ -69,7 +69,7 @@ class TrainConfig:
 
 
 # Defaults that depend on the model. The tiny ones are tuned to learn on 2 CPU cores in minutes.
-TINY_DEFAULTS = dict(batch_size=32, grad_accum=1, lr=1e-3, warmup=100, epochs=None, max_steps=5000,
+TINY_DEFAULTS = dict(batch_size=32, grad_accum=1, lr=1e-3, warmup=100, epochs=None, max_steps=4500,
                      eval_every=500, eval_limit=300, augment=True)
 BIG_DEFAULTS = dict(batch_size=8, grad_accum=2, warmup=0.05, epochs=2.0, max_steps=None, eval_every=50,
                     eval_limit=300, augment=False)
