@@ -20,6 +20,7 @@ const HELP = `Usage: intersections train [options]
   --max-steps N | --epochs N
   --batch-size N  --grad-accum N  --lr X  --warmup N|fraction  --seed N  --eval-every N
   --save-every N  --eval-limit N  --prompt TEXT  --init pretrained|random
+  --augment | --no-augment   random mirrors and colour swaps (count unchanged); default: on for tiny
   --resume              continue the run in --output-dir from its last checkpoint
   --push-to-hub --model-id user/name [--private]   upload model/ with a model card (HF_TOKEN)
   --python PATH         interpreter (else INTERSECTIONS_PYTHON, else the managed venv)
@@ -34,7 +35,7 @@ Ctrl+C (or SIGTERM) saves a checkpoint and stops; continue with --resume --outpu
 const VALUE_FLAGS = ['ckpt-id', 'dataset-folder', 'output-dir', 'mode', 'max-steps', 'epochs', 'batch-size', 'grad-accum',
   'lr', 'warmup', 'seed', 'eval-every', 'save-every', 'eval-limit', 'prompt', 'init', 'model-id', 'threads',
   'weight-decay', 'max-grad-norm', 'lora-r', 'lora-alpha', 'train-split', 'eval-split'] as const;
-const BOOL_FLAGS = ['resume', 'push-to-hub', 'private'] as const;
+const BOOL_FLAGS = ['resume', 'push-to-hub', 'private', 'augment', 'no-augment'] as const;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -60,6 +61,7 @@ export function trainerArgs(v: Values): string[] {
   if (v['max-steps'] !== undefined && v.epochs !== undefined) {
     throw new UserError('--max-steps and --epochs exclude each other', 'pass one of them');
   }
+  if (v.augment && v['no-augment']) throw new UserError('--augment and --no-augment exclude each other', 'pass one of them');
   const n = v['num-processes'] === undefined ? 1 : Number(v['num-processes']);
   if (!Number.isInteger(n) || n < 1) throw new UserError('--num-processes must be a positive integer', '');
   if (n > 1 || v['accelerate-config']) {
