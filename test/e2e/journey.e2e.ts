@@ -11,7 +11,9 @@ import { after, before, test } from 'node:test';
 import { cli, Editor, recordStatusBar, statusBarRecord, until } from './harness';
 
 const RUN = 'e2e-tiny';
-const STEPS = 6;
+// Long enough that Cancel lands mid-training: the tiny model does about 8 steps a second here,
+// and a run that already finished cannot be resumed (CI once cancelled a 6-step run after its end).
+const STEPS = 200;
 let editor: Editor;
 let runDir: string;
 
