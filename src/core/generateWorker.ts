@@ -2,7 +2,7 @@
 // ranges of row indices. Every row depends only on (seed, split, index), so any division of
 // the work between workers gives the same bytes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { makeSample, samplePath, type GeometryOptions, type Polyline, type Sample } from './geometry';
+import { makeSample, samplePath, type GeometryOptions, type Sample } from './geometry';
 import { RasterRenderer } from './raster';
 import type { PngEncoder } from './render';
 
@@ -16,18 +16,8 @@ export interface RenderJob {
   end: number;
 }
 
-export interface RenderedRow {
-  index: number;
-  label: number;
-  lineA: Polyline;
-  lineB: Polyline;
-  colorA: string;
-  colorB: string;
-  lineWidth: number;
-  imageSize: number;
-  path: string;
-  png: Uint8Array;
-}
+/** A sample with its PNG, as the Parquet writer takes it (the split is the shard's). */
+export type RenderedRow = Omit<Sample, 'split'> & { png: Uint8Array };
 
 /**
  * The rows of a job packed into two buffers, so a reply moves by transfer instead of the

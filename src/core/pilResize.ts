@@ -114,7 +114,7 @@ export function resizeLikePil(src: Uint8Array | Uint8ClampedArray, width: number
     rows = tmp;
     rowOffset = rowFirst;
   }
-  if (height === outH) return rows instanceof Uint8Array && rows !== src ? rows : Uint8Array.from(rows);
+  if (height === outH) return rows as Uint8Array; // the horizontal pass's own buffer (the sizes differ)
   const out = new Uint8Array(outW * outH * channels);
   const stride = outW * channels;
   for (let yy = 0; yy < outH; yy++) {
