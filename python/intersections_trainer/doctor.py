@@ -103,7 +103,7 @@ def collect(requirements: Path | None = None) -> dict[str, Any]:
     has_token = has_token or token_file.exists()
     check("hf_token", has_token, "a Hugging Face token is set" if has_token else "no Hugging Face token",
           "PaliGemma 2 is gated: accept its licence on huggingface.co, then set HF_TOKEN (or run the "
-          "'Intersections: Sign in to Hugging Face' command); not needed for --ckpt-id tiny", level="warning")
+          "'Intersections: Sign In to Hugging Face' command); not needed for --ckpt-id tiny", level="warning")
 
     ok = all(c["ok"] or c["level"] == "warning" for c in checks)
     return {"ok": ok, "python": sys.executable, "python_version": platform.python_version(),
