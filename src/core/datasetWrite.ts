@@ -5,8 +5,6 @@
 // appears only when complete and an interrupted run leaves the previous state as it was.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ParquetWriter, fileWriter } from 'hyparquet-writer';
-import type { RenderedRow } from './generateWorker';
 
 export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
@@ -54,59 +52,8 @@ export const FEATURES = {
   image_size: { dtype: 'int32', _type: 'Value' },
 };
 
-/** Rows per Parquet row group. */
+/** Rows per Parquet row group (written by ParquetShardWriter, parquetShard.ts). */
 export const ROW_GROUP_SIZE = 1000;
-
-function columnData(rows: RenderedRow[]) {
-  // Plain values, no statistics, no dictionary, no compression: nothing reads statistics,
-  // images are already deflated, and the small columns are about 3 % of a shard; computing
-  // statistics, trying dictionaries and Snappy were most of the main thread's time.
-  const plain = { statistics: false, encoding: 'PLAIN' as const, codec: 'UNCOMPRESSED' as const };
-  return [
-    { name: 'image', data: rows.map((r) => ({ bytes: r.png, path: r.path })), ...plain },
-    { name: 'label', data: rows.map((r) => BigInt(r.label)), ...plain },
-    { name: 'line_a', data: rows.map((r) => r.lineA), ...plain },
-    { name: 'line_b', data: rows.map((r) => r.lineB), ...plain },
-    { name: 'color_a', data: rows.map((r) => r.colorA), ...plain },
-    { name: 'color_b', data: rows.map((r) => r.colorB), ...plain },
-    { name: 'line_width', data: rows.map((r) => r.lineWidth), ...plain },
-    { name: 'image_size', data: rows.map((r) => r.imageSize), ...plain },
-  ];
-}
-
-/**
- * Writes one shard incrementally, row group by row group, so the generator can write while
- * its workers render. Rows must come in order; every `write` but the last must hold a whole
- * number of row groups, so the file does not depend on how rows arrived.
- */
-export class ParquetShardWriter {
-  private readonly writer: ParquetWriter;
-  constructor(file: string, createdBy: string) {
-    this.writer = new ParquetWriter({
-      writer: fileWriter(file),
-      schema: PARQUET_SCHEMA,
-      statistics: false,
-      codec: 'UNCOMPRESSED',
-      kvMetadata: [{ key: 'huggingface', value: JSON.stringify({ info: { features: FEATURES } }) }],
-      createdBy,
-    });
-  }
-
-  write(rows: RenderedRow[]): void {
-    if (rows.length) void this.writer.write({ columnData: columnData(rows), rowGroupSize: ROW_GROUP_SIZE });
-  }
-
-  finish(): void {
-    this.writer.finish();
-  }
-}
-
-/** Writes one shard in one go. */
-export function writeParquetShard(file: string, rows: RenderedRow[], createdBy: string): void {
-  const w = new ParquetShardWriter(file, createdBy);
-  w.write(rows);
-  w.finish();
-}
 
 export function shardFileName(split: string, i: number, n: number): string {
   return `${split}-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.parquet`;

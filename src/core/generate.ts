@@ -9,8 +9,9 @@ import { EventSink, UserError, makeEvent } from './events';
 import type { GeometryOptions } from './geometry';
 import { chunkRows, renderChunk, WORKER_ROLE, type RenderJob, type RenderedChunk, type RenderedRow, type WorkerReply } from './generateWorker';
 import type { PngEncoder } from './render';
+import { ParquetShardWriter } from './parquetShard';
 import {
-  DatasetTransaction, ParquetShardWriter, ROW_GROUP_SIZE, SPLIT_NAMES, planShards, splitExists,
+  DatasetTransaction, ROW_GROUP_SIZE, SPLIT_NAMES, planShards, splitExists,
   type DatasetInfo, type SplitInfo, type SplitName,
 } from './datasetWrite';
 import { version as packageVersion } from '../../package.json';
