@@ -14,25 +14,43 @@ const nodeExternals = [
   '@huggingface/transformers',
 ];
 
+// @huggingface/hub (with its hashing and WebAssembly dependencies) was half of the CLI bundle,
+// and V8 parses a bundle whole: every command paid for it, though only the Hub code uses it.
+// It is a bundle of its own, dist/huggingface-hub.js, that the other bundles require only
+// when src/core/hub.ts is first used.
+const hubBundle = {
+  name: 'huggingface-hub-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^@huggingface\/hub$/ }, () => ({ path: './huggingface-hub.js', external: true }));
+  },
+};
+
+/** @type {esbuild.BuildOptions} */
+const nodeBundle = {
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: nodeExternals,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
   {
+    ...nodeBundle,
     entryPoints: {
       extension: 'src/extension/extension.ts',
       cli: 'src/cli/main.ts',
       'generate-worker': 'src/core/generateWorker.ts',
       'inference-worker': 'src/core/inferenceWorker.ts',
     },
-    outdir: 'dist',
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: nodeExternals,
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
+    plugins: [hubBundle],
   },
+  { ...nodeBundle, entryPoints: { 'huggingface-hub': 'src/core/huggingfaceHub.ts' } },
   {
     entryPoints: { 'webview/gallery': 'webview/gallery.ts' },
     outdir: 'dist',
