@@ -117,14 +117,34 @@ function putValues(v: Values, out: Buffer, view: DataView, at: number, rows: Ren
   }
 }
 
+type Levels = { bytes: Uint8Array; rep: number; def: number; count: number };
+/** Encoded levels by column maxima, row shape and row count: row groups repeat them. */
+const levelCache = new Map<string, Levels>();
+
 /**
  * The encoded repetition and definition levels of rows [start, end). Every value is
  * present, so every definition level is the maximum; a list of points repeats at level 1
- * for each further vertex and at level 2 within a vertex.
+ * for each further vertex and at level 2 within a vertex. So the levels depend only on the
+ * number of rows and, for lists, on their shape (3 points of 2 numbers in our rows).
  */
-function encodeLevels(col: Column, rows: RenderedRow[], start: number, end: number): { bytes: Uint8Array; rep: number; def: number; count: number } {
-  const rep: number[] = [];
+function encodeLevels(col: Column, rows: RenderedRow[], start: number, end: number): Levels {
   const v = col.values;
+  let shape = '';
+  if (v.kind === 'points') {
+    const first = v.get(rows[start]);
+    shape = first.map((p) => p.length).join(',');
+    const same = (line: readonly (readonly number[])[]) => {
+      if (line.length !== first.length) return false;
+      for (let j = 0; j < line.length; j++) if (line[j].length !== first[j].length) return false;
+      return true;
+    };
+    for (let i = start + 1; i < end && shape; i++) if (!same(v.get(rows[i]))) shape = '';
+  }
+  const key = `${col.maxRep}/${col.maxDef}/${v.kind === 'points' ? shape : '-'}/${end - start}`;
+  const cacheable = v.kind !== 'points' || shape !== '';
+  const cached = cacheable ? levelCache.get(key) : undefined;
+  if (cached) return cached;
+  const rep: number[] = [];
   if (v.kind === 'points') {
     for (let i = start; i < end; i++) {
       const line = v.get(rows[i]);
@@ -139,7 +159,9 @@ function encodeLevels(col: Column, rows: RenderedRow[], start: number, end: numb
   const w = new ByteWriter(256);
   const repBytes = col.maxRep ? writeRleBitPackedHybrid(w, rep, bitWidth(col.maxRep)) : 0;
   const defBytes = writeRleBitPackedHybrid(w, new Array<number>(count).fill(col.maxDef), bitWidth(col.maxDef));
-  return { bytes: w.getBytes(), rep: repBytes, def: defBytes, count };
+  const levels = { bytes: w.getBytes().slice(), rep: repBytes, def: defBytes, count };
+  if (cacheable && levelCache.size < 64) levelCache.set(key, levels);
+  return levels;
 }
 
 const bitWidth = (maxLevel: number) => Math.ceil(Math.log2(maxLevel + 1));

@@ -82,6 +82,18 @@ test('the same bytes as hyparquet-writer when images span several pages (offset 
   assert.ok(ours(path.join(tmp, 'ours-exact.parquet'), exact, 'x').equals(referenceShard(path.join(tmp, 'ref-exact.parquet'), exact, 'x')));
 });
 
+test('the same bytes as hyparquet-writer for lists of other shapes (levels are cached by shape)', () => {
+  const irregular = makeRows(50, () => 100);
+  irregular[7].lineA = [[1, 2], [3, 4]] as unknown as RenderedRow['lineA'];
+  irregular[9].lineB = [[1, 2], [3, 4], [5, 6], [7, 8]] as unknown as RenderedRow['lineB'];
+  irregular[11].lineA = [[1, 2, 3], [4, 5], [6, 7]] as unknown as RenderedRow['lineA'];
+  const fourPoints = makeRows(50, () => 100).map((r) => ({ ...r, lineA: [...r.lineA, [224, 5]] as unknown as RenderedRow['lineA'] }));
+  for (const [name, rows] of [['regular', makeRows(50, () => 100)], ['irregular', irregular], ['four points', fourPoints], ['regular again', makeRows(50, () => 100)]] as const) {
+    const expected = referenceShard(path.join(tmp, 'ref-shape.parquet'), rows, 'x');
+    assert.ok(ours(path.join(tmp, 'ours-shape.parquet'), rows, 'x').equals(expected), name);
+  }
+});
+
 test('the same bytes as hyparquet-writer for any sizes and strings (property)', () => {
   fc.assert(fc.property(
     fc.integer({ min: 1, max: 40 }), fc.array(fc.integer({ min: 0, max: 300_000 }), { minLength: 1, maxLength: 8 }), fc.string({ unit: 'grapheme', maxLength: 12 }),
