@@ -4,10 +4,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { EventSink, UserError, makeEvent } from './events';
 import type { GeometryOptions } from './geometry';
-import { chunkRows, renderChunk, WORKER_ROLE, type RenderJob, type RenderedChunk, type RenderedRow, type WorkerReply } from './generateWorker';
+import { chunkRows, type RenderJob, type RenderedRow } from './generateWorker';
+import { makeRenderPool } from './renderPool';
 import type { PngEncoder } from './render';
 import { ParquetShardWriter } from './parquetShard';
 import {
@@ -158,64 +158,8 @@ export function parametersOf(o: GenerateOptions): Record<string, unknown> {
   };
 }
 
-// ---------------------------------------------------------------------------------------
-// Worker pool: hands out chunks of row indices, results come back keyed by index.
-
+/** Rows per job handed to a worker. */
 const CHUNK = 32;
-
-function workerScript(): string {
-  // In the bundle, the worker sits next to this file; from sources (tests), use the built one.
-  const candidates = [path.join(__dirname, 'generate-worker.js'), path.resolve(__dirname, '..', '..', 'dist', 'generate-worker.js')];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`generate-worker.js not found (looked in ${candidates.join(', ')}); run npm run build`);
-  return found;
-}
-
-interface Pool {
-  run(job: RenderJob): Promise<RenderedChunk>;
-  close(): Promise<void>;
-}
-
-function makePool(size: number): Pool {
-  if (size === 0) {
-    // One chunk per macrotask, so signals and progress are handled between chunks.
-    return { run: (job) => new Promise((resolve, reject) => setImmediate(() => { try { resolve(renderChunk(job)); } catch (err) { reject(err); } })), close: async () => {} };
-  }
-  const script = workerScript();
-  const idle: Worker[] = [];
-  const waiting: Array<(w: Worker) => void> = [];
-  const all: Worker[] = [];
-  let failure: Error | undefined;
-  for (let i = 0; i < size; i++) {
-    const w = new Worker(script, { workerData: { role: WORKER_ROLE } });
-    w.on('error', (err) => { failure = err; });
-    all.push(w);
-    idle.push(w);
-  }
-  const acquire = () => new Promise<Worker>((resolve) => {
-    const w = idle.pop();
-    if (w) resolve(w); else waiting.push(resolve);
-  });
-  const release = (w: Worker) => {
-    const next = waiting.shift();
-    if (next) next(w); else idle.push(w);
-  };
-  return {
-    async run(job) {
-      const w = await acquire();
-      if (failure) throw failure;
-      return new Promise<RenderedChunk>((resolve, reject) => {
-        const onMessage = (msg: WorkerReply) => { cleanup(); release(w); msg.type === 'chunk' ? resolve(msg.chunk) : reject(new Error(msg.message)); };
-        const onError = (err: Error) => { cleanup(); reject(err); };
-        const onExit = (code: number) => { cleanup(); reject(new Error(`generate worker exited (code ${code})`)); };
-        const cleanup = () => { w.off('message', onMessage); w.off('error', onError); w.off('exit', onExit); };
-        w.on('message', onMessage); w.on('error', onError); w.on('exit', onExit);
-        w.postMessage(job);
-      });
-    },
-    async close() { await Promise.all(all.map((w) => w.terminate())); },
-  };
-}
 
 // ---------------------------------------------------------------------------------------
 
@@ -252,7 +196,7 @@ export async function generateDataset(options: GenerateOptions, sink: EventSink,
   if (signal?.aborted) throw new CancelledError();
 
   const tx = new DatasetTransaction(root);
-  const pool = makePool(options.workers);
+  const pool = makeRenderPool(options.workers);
   let cancelled = false;
   const onAbort = () => { cancelled = true; void pool.close(); };
   signal?.addEventListener('abort', onAbort);
