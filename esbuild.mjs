@@ -1,7 +1,10 @@
 // Bundles every entry point: the extension host and the CLI (node, cjs), background
 // workers (node, cjs) and the webview (browser, iife). Native modules stay external so
 // they are loaded from node_modules at run time (they are shipped inside the .vsix).
+// Also compiles the generator's WebAssembly module (AssemblyScript) to dist/generator.wasm.
 import * as esbuild from 'esbuild';
+import asc from 'assemblyscript/asc';
+import { existsSync, statSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -66,11 +69,21 @@ const builds = [
 ];
 
 // Entry points that do not exist yet are skipped, so a partial tree still builds.
-import { existsSync } from 'node:fs';
 for (const b of builds) {
   b.entryPoints = Object.fromEntries(Object.entries(b.entryPoints).filter(([, p]) => existsSync(p)));
 }
 const active = builds.filter((b) => Object.keys(b.entryPoints).length > 0);
+
+// src/wasm/*.ts -> dist/generator.wasm, unless the module is newer than its sources
+// (Binaryen's -O3 takes a few seconds). `--watch` does not watch them: rebuild by hand.
+const wasmSources = ['src/wasm/raster.ts', 'src/wasm/geometry.ts'], wasmOut = 'dist/generator.wasm';
+if (!existsSync(wasmOut) || wasmSources.some((s) => statSync(wasmOut).mtimeMs < statSync(s).mtimeMs)) {
+  const { error, stderr } = await asc.main([...wasmSources, '--outFile', wasmOut, '-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=']);
+  if (error) {
+    console.error(stderr.toString());
+    throw error;
+  }
+}
 
 if (watch) {
   for (const b of active) (await esbuild.context(b)).watch();

@@ -1,12 +1,12 @@
 // Where a worker's time goes, per 224 px image: geometry (rejection sampling), drawing
-// (raster.ts) and PNG encoding (palette + rasterDeflate.ts), each timed alone once warm, and the
+// (raster.ts, WebAssembly) and PNG encoding (its deflate, then the PNG chunks), each timed alone once warm, and the
 // whole per-image path (renderChunk) cold, for the first images a fresh worker renders, then warm.
 // CPU time of this thread (process.cpuUsage), so other load inflates it less than wall time.
 //
 //   node --import tsx bench/generate/breakdown.ts
 import { makeSample, type GeometryOptions, type Sample } from '../../src/core/geometry';
 import { IndexRaster, paletteFor } from '../../src/core/raster';
-import { encodePngIndexed } from '../../src/core/png';
+import { writePngIndexed } from '../../src/core/png';
 import { renderChunk } from '../../src/core/generateWorker';
 
 const geometry: GeometryOptions = { imageSizes: [224], lineWidths: [(1.5 * 100) / 72], xJitter: 0, colors: ['#ff0000', '#0000ff'] };
@@ -30,13 +30,13 @@ function time(n: number, f: (i: number) => void): number {
 const N = 3000;
 const samples: Sample[] = Array.from({ length: N }, (_, i) => makeSample(2, 'train', i, geometry));
 const raster = new IndexRaster();
-const rasters = samples.slice(0, 200).map((s) => { const r = new IndexRaster(); r.draw(s); return r; });
 const palette = paletteFor('#ff0000', '#0000ff');
 const target = new Uint8Array(1 << 16);
 const result = {
   geometry_us: time(N, (i) => makeSample(3, 'train', i, geometry)),
   draw_us: time(N, (i) => raster.draw(samples[i % N])),
-  png_us: time(N, (i) => { const r = rasters[i % 200]; encodePngIndexed(224, 224, r.raw, palette, r.ranges, r.rangeCount, target); }),
+  // the image last drawn, compressed again and again
+  png_us: time(N, () => { writePngIndexed(224, 224, palette, raster.deflate(), target); }),
   // a chunk of 32 every 32nd call: the average per call is per image
   whole_warm_us: time(N, (i) => { if (i % 32 === 0) renderChunk({ seed: 4, split: 'train', geometry, encoder: 'fast', start: i, end: i + 32 }); }),
   whole_cold_first_320_us: avg(cold.slice(0, 10)),

@@ -1,12 +1,11 @@
 // Small PNG encoders for the generator's images.
-// - encodePngIndexed: palette PNGs from the fast renderer (raster.ts), the default.
+// - writePngIndexed: palette PNGs from the fast renderer (raster.ts), the default.
 // - encodePngRgb: 8-bit RGB (the white background is opaque, so alpha carries nothing), "Sub"
 //   filter on every row, zlib deflate at a low level, for pixels read back from the canvas.
 //   Why not canvas.toBuffer('image/png'): it spends most of its time in a slow high-ratio
 //   deflate; these images are mostly white, so a fast deflate over Sub-filtered rows (long
 //   runs of zeros) is several times faster and only slightly larger. Pixels are identical.
 import * as zlib from 'node:zlib';
-import { deflateSparse } from './rasterDeflate';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -88,17 +87,14 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } | 
 }
 
 /**
- * Encodes a palette image (colour type 3, 8 bits an index) from `raw` already in PNG row
- * layout: each row is a filter-type byte and `width` indices. With index 0 as the background
- * and filter None, blank parts are runs of zero bytes, which `deflateSparse` writes far faster
- * than zlib (see rasterDeflate.ts); `ranges` tells it where the non-zero bytes can be.
+ * Writes a palette PNG (colour type 3, 8 bits an index) from `idat`, the zlib stream of its
+ * rows (each a filter-type byte and `width` indices), e.g. from `IndexRaster.deflate`.
  * Returns a fresh Uint8Array that owns its ArrayBuffer (transferable between threads), or
  * with `target`, writes there and returns the view of it that holds the PNG (a new buffer
  * when `target` is too small).
  */
-export function encodePngIndexed(width: number, height: number, raw: Uint8Array, palette: Uint8Array, ranges?: Int32Array, rangeCount?: number, target?: Uint8Array): Uint8Array {
+export function writePngIndexed(width: number, height: number, palette: Uint8Array, idat: Uint8Array, target?: Uint8Array): Uint8Array {
   const head = indexedHead(width, height, palette);
-  const idat = deflateSparse(raw, ranges, rangeCount);
   const size = head.length + 12 + idat.length + IEND.length;
   const out = target && target.length >= size ? target.subarray(0, size) : new Uint8Array(size);
   out.set(head, 0);

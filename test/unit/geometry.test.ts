@@ -197,3 +197,14 @@ test('random colours are distinct, saturated and never white', () => {
     }
   }
 });
+
+test('makeSample draws from rngFor\'s stream (the WebAssembly sampler runs the same PRNG): size, width, then colours', () => {
+  const geometry: GeometryOptions = { imageSizes: [224, 448, 896], lineWidths: [1, 2, 3, 4], xJitter: 0.1, colors: null };
+  for (let i = 0; i < 200; i++) {
+    const s = makeSample(5, 'validation', i, geometry);
+    const rng = rngFor(5, 'validation', i);
+    assert.equal(s.imageSize, geometry.imageSizes[Math.floor(rng() * 3)]);
+    assert.equal(s.lineWidth, geometry.lineWidths[Math.floor(rng() * 4)]);
+    assert.deepEqual([s.colorA, s.colorB], randomColors(rng));
+  }
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { deflateSparse } from '../../src/core/rasterDeflate';
-import { encodePngIndexed, pngSize } from '../../src/core/png';
+import { writePngIndexed, pngSize } from '../../src/core/png';
 import { IndexRaster, paletteFor } from '../../src/core/raster';
 import { makeSample, type GeometryOptions } from '../../src/core/geometry';
 
@@ -40,21 +40,25 @@ test('deflateSparse round-trips through zlib: sparse, dense, empty, long and sho
   }
 });
 
-test('deflateSparse with ranges reads only inside them and gives the same stream', () => {
-  const rnd = lcg(11);
-  for (let k = 0; k < 200; k++) {
-    const n = 1 + Math.floor(rnd() * 4000);
-    const data = new Uint8Array(n);
-    const ranges: number[] = [];
-    for (let pos = Math.floor(rnd() * 50); pos < n;) {
-      const end = Math.min(n, pos + 1 + Math.floor(rnd() * 40));
-      for (let i = pos; i < end; i++) if (rnd() < 0.7) data[i] = 1 + Math.floor(rnd() * 255);
-      ranges.push(pos, end);
-      pos = end + 1 + Math.floor(rnd() * 300);
+test('a drawn image compresses in place, reading only the drawn ranges, to the same stream as all its bytes', () => {
+  const geometry: GeometryOptions = { imageSizes: [96, 224, 300], lineWidths: [1, 2.0833, 4], xJitter: 0.1, colors: null };
+  const raster = new IndexRaster();
+  for (let i = 0; i < 40; i++) {
+    raster.draw(makeSample(6, 'train', i, geometry));
+    const all = deflateSparse(raster.raw).slice();
+    const z = raster.deflate().slice();
+    assert.deepEqual(z, all);
+    assert.deepEqual(new Uint8Array(zlib.inflateSync(z)), raster.raw);
+    // Bytes outside the ranges are not read: filling them changes nothing (then they are put back).
+    const outside: number[] = [];
+    for (let k = 0, from = 0; k <= raster.rangeCount; k++) {
+      const to = k < raster.rangeCount ? raster.ranges[2 * k] : raster.raw.length;
+      for (let j = from; j < to; j += 97) outside.push(j);
+      from = k < raster.rangeCount ? raster.ranges[2 * k + 1] : to;
     }
-    const z = deflateSparse(data, Int32Array.from(ranges), ranges.length / 2).slice();
-    assert.deepEqual(new Uint8Array(zlib.inflateSync(z)), data);
-    assert.deepEqual(z.slice(), deflateSparse(data).slice());
+    for (const j of outside) raster.raw[j] = 7;
+    assert.deepEqual(raster.deflate().slice(), z);
+    for (const j of outside) raster.raw[j] = 0;
   }
 });
 
@@ -65,7 +69,7 @@ test('a rasterised sample encodes to a palette PNG whose decoded pixels are exac
     const s = makeSample(5, 'train', i, geometry);
     raster.draw(s);
     const palette = paletteFor(s.colorA, s.colorB);
-    const png = encodePngIndexed(s.imageSize, s.imageSize, raster.raw, palette, raster.ranges, raster.rangeCount);
+    const png = writePngIndexed(s.imageSize, s.imageSize, palette, raster.deflate());
     assert.deepEqual(pngSize(png), { width: s.imageSize, height: s.imageSize });
     // The fresh buffer is transferable: it owns its whole ArrayBuffer.
     assert.equal(png.byteLength, png.buffer.byteLength);

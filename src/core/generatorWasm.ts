@@ -1,0 +1,50 @@
+// Loads the generator's WebAssembly module (src/wasm/raster.ts and geometry.ts, built to
+// dist/generator.wasm): compiled once per thread; each IndexRaster has an instance of its own
+// (its own memory), the geometry one more.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The module's exports: drawing and compression (see src/wasm/raster.ts). */
+export interface RasterExports {
+  memory: WebAssembly.Memory;
+  begin(lineWidth: number): void;
+  addSegment(x0: number, y0: number, x1: number, y1: number, capStart: boolean, capEnd: boolean, shift: number): void;
+  setSize(pixels: number): void;
+  draw(): number;
+  rawPtr(): number;
+  rangesPtr(): number;
+  outPtr(): number;
+  deflateImage(): number;
+  reserveInput(bytes: number): void;
+  deflateInput(bytes: number): number;
+}
+
+/** The module's exports: the geometry (see src/wasm/geometry.ts). */
+export interface GeometryExports {
+  memory: WebAssembly.Memory;
+  QUANTUM_DIV: WebAssembly.Global; MIN_CROSSING_ANGLE_DEG: WebAssembly.Global; MIN_GAP_LINE_WIDTHS: WebAssembly.Global;
+  VERTEX_MARGIN_LINE_WIDTHS: WebAssembly.Global; VERTEX_MARGIN_FRACTION: WebAssembly.Global; Y_MARGIN_FRACTION: WebAssembly.Global;
+  MAX_ATTEMPTS: WebAssembly.Global; MAX_CHOICES: WebAssembly.Global;
+  linesPtr(): number; crossingsPtr(): number; sizesPtr(): number; widthsPtr(): number; colorDrawsPtr(): number;
+  crossingTotal(): number; isTouching(): number; sizeIndex(): number; widthIndex(): number;
+  segmentRelation(): number;
+  countCrossings(): number;
+  checkReadable(lineWidth: number, imageSize: number, wantLabel: number): number;
+  sample(a: number, b: number, c: number, d: number, label: number, sizeCount: number, widthCount: number, randomColors: boolean, xJitter: number): number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function wasmFile(): string {
+  // In the bundle it sits next to this file; from sources (tests), use the built one.
+  const candidates = [path.join(__dirname, 'generator.wasm'), path.resolve(__dirname, '..', '..', 'dist', 'generator.wasm')];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`generator.wasm not found (looked in ${candidates.join(', ')}); run npm run build`);
+  return found;
+}
+
+/** A new instance of the module (with a memory of its own). */
+export function instantiateGenerator(): RasterExports & GeometryExports {
+  compiled ??= new WebAssembly.Module(fs.readFileSync(wasmFile()));
+  return new WebAssembly.Instance(compiled, {}).exports as unknown as RasterExports & GeometryExports;
+}
