@@ -38,32 +38,31 @@ export const META_STRIDE = 16;
 
 export type WorkerReply = { type: 'chunk'; chunk: RenderedChunk } | { type: 'error'; message: string };
 
-interface PngRenderer { png(s: Sample, target?: Uint8Array): Uint8Array }
-const renderers = new Map<PngEncoder, PngRenderer>();
+const fast = new RasterRenderer();
+/** The canvas renderers, loaded only when asked for: loading Skia costs a worker more start-up time than rendering a few thousand images the fast way. */
+const canvas = new Map<PngEncoder, { png(s: Sample, target?: Uint8Array): Uint8Array }>();
 
-function rendererFor(encoder: PngEncoder): PngRenderer {
-  let r = renderers.get(encoder);
+function renderRow(job: RenderJob, index: number, target: Uint8Array): { sample: Sample; png: Uint8Array } {
+  if (job.encoder === 'fast') return fast.row(job.seed, job.split, index, job.geometry, target);
+  let r = canvas.get(job.encoder);
   if (!r) {
-    // The canvas renderer is loaded only when asked for: loading Skia costs a worker more
-    // start-up time than rendering a few thousand images the fast way.
-    r = encoder === 'fast' ? new RasterRenderer() : new (require('./render') as typeof import('./render')).Renderer(encoder);
-    renderers.set(encoder, r);
+    r = new (require('./render') as typeof import('./render')).Renderer(job.encoder);
+    canvas.set(job.encoder, r);
   }
-  return r;
+  const sample = makeSample(job.seed, job.split, index, job.geometry);
+  return { sample, png: r.png(sample, target) };
 }
 
 /** Grows by doubling; PNGs are written straight into it when they fit. */
 let scratch = new Uint8Array(1 << 20);
 
 export function renderChunk(job: RenderJob): RenderedChunk {
-  const renderer = rendererFor(job.encoder);
   const count = job.end - job.start;
   const meta = new Float64Array(count * META_STRIDE);
   const colors: string[] = [];
   let pos = 0;
   for (let k = 0; k < count; k++) {
-    const s = makeSample(job.seed, job.split, job.start + k, job.geometry);
-    const png = renderer.png(s, scratch.subarray(pos));
+    const { sample: s, png } = renderRow(job, job.start + k, scratch.subarray(pos));
     if (png.buffer !== scratch.buffer || png.byteOffset !== pos) {
       // Did not fit (or the renderer has its own buffer): grow, then copy.
       if (scratch.length < pos + png.length) {

@@ -1,4 +1,4 @@
-// Loads the generator's WebAssembly module (src/wasm/raster.ts and geometry.ts, built to
+// Loads the generator's WebAssembly module (src/wasm/raster.ts, geometry.ts and row.ts, built to
 // dist/generator.wasm): compiled once per thread; each IndexRaster has an instance of its own
 // (its own memory), the geometry one more.
 import * as fs from 'node:fs';
@@ -31,6 +31,8 @@ export interface GeometryExports {
   countCrossings(): number;
   checkReadable(lineWidth: number, imageSize: number, wantLabel: number): number;
   sample(a: number, b: number, c: number, d: number, label: number, sizeCount: number, widthCount: number, randomColors: boolean, xJitter: number): number;
+  /** sample, then draw and deflate (src/wasm/row.ts): the stream's length, or -1. */
+  renderRow(a: number, b: number, c: number, d: number, label: number, sizeCount: number, widthCount: number, randomColors: boolean, xJitter: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

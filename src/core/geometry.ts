@@ -25,7 +25,7 @@ export const VERTEX_MARGIN_FRACTION: number = wasm.VERTEX_MARGIN_FRACTION.value;
 export const Y_MARGIN_FRACTION: number = wasm.Y_MARGIN_FRACTION.value;
 export const MAX_ATTEMPTS: number = wasm.MAX_ATTEMPTS.value;
 
-/** The module's buffers (its memory never grows: the geometry allocates nothing). */
+/** The module's memory (it grows when renderRow needs room for a larger image). */
 const memory = () => new Float64Array(wasm.memory.buffer);
 
 function putLines(a: Polyline, b: Polyline): void {
@@ -228,13 +228,29 @@ function putChoices(opts: GeometryOptions): void {
  * label (rejection sampling per label keeps the classes exactly balanced).
  */
 export function makeSample(seed: number, split: string, index: number, opts: GeometryOptions): Sample {
+  return sampleInModule(seed, split, index, opts, false).sample;
+}
+
+/**
+ * Row `index` sampled, drawn and compressed in one call to the module (the generator's path,
+ * src/wasm/row.ts): its sample, and the zlib stream of its palette-index image (see
+ * IndexRaster), a view that the next call overwrites.
+ */
+export function renderRow(seed: number, split: string, index: number, opts: GeometryOptions): { sample: Sample; zlib: Uint8Array } {
+  const { sample, zlibLength } = sampleInModule(seed, split, index, opts, true);
+  return { sample, zlib: new Uint8Array(wasm.memory.buffer, wasm.outPtr(), zlibLength) };
+}
+
+function sampleInModule(seed: number, split: string, index: number, opts: GeometryOptions, render: boolean): { sample: Sample; zlibLength: number } {
   putChoices(opts);
   const label = labelForIndex(index);
   const [a, b, c, d] = seedsFor(seed, split, index);
-  const found = wasm.sample(a, b, c, d, label, opts.imageSizes.length, opts.lineWidths.length, opts.colors === null, opts.xJitter);
+  const args = [a, b, c, d, label, opts.imageSizes.length, opts.lineWidths.length, opts.colors === null, opts.xJitter] as const;
+  const zlibLength = render ? wasm.renderRow(...args) : wasm.sample(...args) ? 0 : -1;
   const imageSize = opts.imageSizes[wasm.sizeIndex()], lineWidth = opts.lineWidths[wasm.widthIndex()];
-  if (!found) throw new Error(`could not draw a readable image with ${label} crossings at ${imageSize} px and line width ${lineWidth} px after ${MAX_ATTEMPTS} attempts`);
-  const m = memory(), at = wasm.linesPtr() / 8;
-  const [colorA, colorB] = opts.colors ?? colorsFromDraws(m.subarray(wasm.colorDrawsPtr() / 8, wasm.colorDrawsPtr() / 8 + 6));
-  return { split, index, label, lineA: getLine(m, at), lineB: getLine(m, at + 6), colorA, colorB, lineWidth, imageSize, path: samplePath(split, label, index) };
+  if (zlibLength < 0) throw new Error(`could not draw a readable image with ${label} crossings at ${imageSize} px and line width ${lineWidth} px after ${MAX_ATTEMPTS} attempts`);
+  const m = memory(), at = wasm.linesPtr() / 8, draws = wasm.colorDrawsPtr() / 8;
+  const [colorA, colorB] = opts.colors ?? colorsFromDraws(m.subarray(draws, draws + 6));
+  const sample = { split, index, label, lineA: getLine(m, at), lineB: getLine(m, at + 6), colorA, colorB, lineWidth, imageSize, path: samplePath(split, label, index) };
+  return { sample, zlibLength };
 }

@@ -9,7 +9,7 @@
 // (0 = background, 15 = fully covered). The palette (`paletteFor`) holds the 256 colours
 // "white, line a composited over it with coverage a/15, line b over that with coverage b/15":
 // the same source-over blending the canvas does, line b on top.
-import type { Polyline, Sample } from './geometry';
+import { renderRow, type GeometryOptions, type Polyline, type Sample } from './geometry';
 import { writePngIndexed } from './png';
 import { instantiateGenerator, type RasterExports } from './generatorWasm';
 
@@ -79,8 +79,9 @@ export function paletteFor(colorA: string, colorB: string, background: [number, 
 }
 
 /**
- * The fast renderer: draws with `IndexRaster` and writes a palette PNG (see
- * `writePngIndexed`), into `target` when given and large enough.
+ * The fast renderer: palette PNGs (see `writePngIndexed`), into `target` when given and large
+ * enough, of any sample (`png`, drawn with an IndexRaster) or of a dataset row sampled and
+ * drawn in one call to the module (`row`, the generator's path).
  */
 export class RasterRenderer {
   private readonly raster = new IndexRaster();
@@ -88,6 +89,15 @@ export class RasterRenderer {
 
   png(sample: Sample, target?: Uint8Array): Uint8Array {
     this.raster.draw(sample);
+    return writePngIndexed(sample.imageSize, sample.imageSize, this.palette(sample), this.raster.deflate(), target);
+  }
+
+  row(seed: number, split: string, index: number, opts: GeometryOptions, target?: Uint8Array): { sample: Sample; png: Uint8Array } {
+    const { sample, zlib } = renderRow(seed, split, index, opts);
+    return { sample, png: writePngIndexed(sample.imageSize, sample.imageSize, this.palette(sample), zlib, target) };
+  }
+
+  private palette(sample: Sample): Uint8Array {
     const key = sample.colorA + sample.colorB;
     let palette = this.palettes.get(key);
     if (!palette) {
@@ -95,6 +105,6 @@ export class RasterRenderer {
       palette = paletteFor(sample.colorA, sample.colorB);
       this.palettes.set(key, palette);
     }
-    return writePngIndexed(sample.imageSize, sample.imageSize, palette, this.raster.deflate(), target);
+    return palette;
   }
 }
