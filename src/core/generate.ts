@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EventSink, UserError, makeEvent } from './events';
 import type { GeometryOptions } from './geometry';
-import { chunkRows, type RenderJob, type RenderedRow } from './generateWorker';
+import { chunkRows, type RenderJob, type RenderedRow } from './renderedChunk';
 import { makeRenderPool } from './renderPool';
 import type { PngEncoder } from './render';
 import { ParquetShardWriter } from './parquetShard';

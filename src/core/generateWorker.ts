@@ -2,48 +2,17 @@
 // ranges of row indices. Every row depends only on (seed, split, index), so any division of
 // the work between workers gives the same bytes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { makeSample, samplePath, type GeometryOptions, type Sample } from './geometry';
+import { makeSample, type Sample } from './geometry';
 import { RasterRenderer } from './raster';
 import type { PngEncoder } from './render';
+import { chunkRows, META_STRIDE, WORKER_ROLE, type RenderJob, type RenderedChunk, type RenderedRow, type WorkerReply } from './renderedChunk';
 
-export interface RenderJob {
-  seed: number;
-  split: string;
-  geometry: GeometryOptions;
-  encoder: PngEncoder;
-  /** Row indices [start, end). */
-  start: number;
-  end: number;
-}
-
-/** A sample with its PNG, as the Parquet writer takes it (the split is the shard's). */
-export type RenderedRow = Omit<Sample, 'split'> & { png: Uint8Array };
-
-/**
- * The rows of a job packed into two buffers, so a reply moves by transfer instead of the
- * structured clone of an object per row (which cost the worker and the main thread more
- * than rendering): `meta` holds META_STRIDE numbers a row (label, line width, image size,
- * end offset of its PNG in `pngs`, then the 12 coordinates of line a and line b).
- */
-export interface RenderedChunk {
-  start: number;
-  count: number;
-  meta: Float64Array;
-  pngs: Uint8Array;
-  /** colour a and colour b of each row, in order. */
-  colors: string[];
-}
-
-export const META_STRIDE = 16;
-
-export type WorkerReply = { type: 'chunk'; chunk: RenderedChunk } | { type: 'error'; message: string };
-
-const fast = new RasterRenderer();
+let fast: RasterRenderer | undefined;
 /** The canvas renderers, loaded only when asked for: loading Skia costs a worker more start-up time than rendering a few thousand images the fast way. */
 const canvas = new Map<PngEncoder, { png(s: Sample, target?: Uint8Array): Uint8Array }>();
 
 function renderRow(job: RenderJob, index: number, target: Uint8Array): { sample: Sample; png: Uint8Array } {
-  if (job.encoder === 'fast') return fast.row(job.seed, job.split, index, job.geometry, target);
+  if (job.encoder === 'fast') return (fast ??= new RasterRenderer()).row(job.seed, job.split, index, job.geometry, target);
   let r = canvas.get(job.encoder);
   if (!r) {
     r = new (require('./render') as typeof import('./render')).Renderer(job.encoder);
@@ -84,30 +53,9 @@ export function renderChunk(job: RenderJob): RenderedChunk {
   return { start: job.start, count, meta, pngs: scratch.slice(0, pos), colors };
 }
 
-/** Unpacks a chunk into rows (the PNGs are views of the chunk's buffer). */
-export function chunkRows(c: RenderedChunk, split: string): RenderedRow[] {
-  const rows: RenderedRow[] = [];
-  let from = 0;
-  for (let k = 0; k < c.count; k++) {
-    const m = k * META_STRIDE, to = c.meta[m + 3];
-    const point = (o: number): [number, number] => [c.meta[m + o], c.meta[m + o + 1]];
-    const label = c.meta[m], index = c.start + k;
-    rows.push({
-      index, label, lineA: [point(4), point(6), point(8)], lineB: [point(10), point(12), point(14)],
-      colorA: c.colors[2 * k], colorB: c.colors[2 * k + 1], lineWidth: c.meta[m + 1], imageSize: c.meta[m + 2],
-      path: samplePath(split, label, index), png: c.pngs.subarray(from, to),
-    });
-    from = to;
-  }
-  return rows;
-}
-
 export function renderRange(job: RenderJob): RenderedRow[] {
   return chunkRows(renderChunk(job), job.split);
 }
-
-/** Set as workerData by the pool, so importing this module elsewhere starts nothing. */
-export const WORKER_ROLE = 'intersections-generate-worker';
 
 if (parentPort && (workerData as { role?: string } | undefined)?.role === WORKER_ROLE) {
   const port = parentPort;

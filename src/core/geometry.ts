@@ -6,6 +6,7 @@
 // this is its TypeScript side: the types, the seeding of each row's PRNG, and the functions
 // the generator and the tests call.
 import { instantiateGenerator } from './generatorWasm';
+import { samplePath } from './renderedChunk';
 
 export type Point = [number, number];
 export type Polyline = [Point, Point, Point];
@@ -183,9 +184,6 @@ export function labelForIndex(index: number): number {
   return index % 3;
 }
 
-export function samplePath(split: string, label: number, index: number): string {
-  return `${split}/${label}/${String(index).padStart(6, '0')}.png`;
-}
 
 function hex2(v: number): string {
   return Math.round(Math.max(0, Math.min(255, v))).toString(16).padStart(2, '0');

@@ -18,7 +18,7 @@ import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
-import type { RenderedRow } from './generateWorker';
+import type { RenderedRow } from './renderedChunk';
 import { FEATURES, PARQUET_SCHEMA, ROW_GROUP_SIZE } from './datasetWrite';
 
 /** A page ends before the row that takes it to this many value bytes (hyparquet-writer's default). */

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { renderChunk, WORKER_ROLE, type RenderJob, type RenderedChunk, type WorkerReply } from './generateWorker';
+import { WORKER_ROLE, type RenderJob, type RenderedChunk, type WorkerReply } from './renderedChunk';
 
 const JOBS_PER_WORKER = 2;
 
@@ -27,6 +27,8 @@ interface Pending { resolve(chunk: RenderedChunk): void; reject(err: Error): voi
 /** `size` worker threads; 0 renders on the calling thread, one job per macrotask (so signals and progress are handled between jobs). */
 export function makeRenderPool(size: number): RenderPool {
   if (size === 0) {
+    // Loaded here only: otherwise the main thread would not load the renderer at all.
+    const { renderChunk } = require('./generateWorker') as typeof import('./generateWorker');
     return { run: (job) => new Promise((resolve, reject) => setImmediate(() => { try { resolve(renderChunk(job)); } catch (err) { reject(err); } })), close: async () => {} };
   }
   const script = workerScript();

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { parquetReadObjects } from 'hyparquet';
 import { ParquetWriter, fileWriter } from 'hyparquet-writer';
 import { FEATURES, PARQUET_SCHEMA, ROW_GROUP_SIZE } from '../../src/core/datasetWrite';
-import type { RenderedRow } from '../../src/core/generateWorker';
+import type { RenderedRow } from '../../src/core/renderedChunk';
 import { PAGE_SIZE, ParquetShardWriter, writeParquetShard } from '../../src/core/parquetShard';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'is-pqs-'));
