@@ -33,6 +33,8 @@ export interface GeometryExports {
   sample(a: number, b: number, c: number, d: number, label: number, sizeCount: number, widthCount: number, randomColors: boolean, xJitter: number): number;
   /** sample, then draw and deflate (src/wasm/row.ts): the stream's length, or -1. */
   renderRow(a: number, b: number, c: number, d: number, label: number, sizeCount: number, widthCount: number, randomColors: boolean, xJitter: number): number;
+  /** The CRC-32 of "IDAT" and the stream renderRow wrote. */
+  rowCrc(): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -231,12 +231,12 @@ export function makeSample(seed: number, split: string, index: number, opts: Geo
 
 /**
  * Row `index` sampled, drawn and compressed in one call to the module (the generator's path,
- * src/wasm/row.ts): its sample, and the zlib stream of its palette-index image (see
- * IndexRaster), a view that the next call overwrites.
+ * src/wasm/row.ts): its sample, the zlib stream of its palette-index image (see
+ * IndexRaster), a view that the next call overwrites, and the CRC of its PNG IDAT chunk.
  */
-export function renderRow(seed: number, split: string, index: number, opts: GeometryOptions): { sample: Sample; zlib: Uint8Array } {
+export function renderRow(seed: number, split: string, index: number, opts: GeometryOptions): { sample: Sample; zlib: Uint8Array; crc: number } {
   const { sample, zlibLength } = sampleInModule(seed, split, index, opts, true);
-  return { sample, zlib: new Uint8Array(wasm.memory.buffer, wasm.outPtr(), zlibLength) };
+  return { sample, zlib: new Uint8Array(wasm.memory.buffer, wasm.outPtr(), zlibLength), crc: wasm.rowCrc() >>> 0 };
 }
 
 function sampleInModule(seed: number, split: string, index: number, opts: GeometryOptions, render: boolean): { sample: Sample; zlibLength: number } {

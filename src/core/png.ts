@@ -91,9 +91,9 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } | 
  * rows (each a filter-type byte and `width` indices), e.g. from `IndexRaster.deflate`.
  * Returns a fresh Uint8Array that owns its ArrayBuffer (transferable between threads), or
  * with `target`, writes there and returns the view of it that holds the PNG (a new buffer
- * when `target` is too small).
+ * when `target` is too small). `idatCrc`: the IDAT chunk's CRC when the caller has it.
  */
-export function writePngIndexed(width: number, height: number, palette: Uint8Array, idat: Uint8Array, target?: Uint8Array): Uint8Array {
+export function writePngIndexed(width: number, height: number, palette: Uint8Array, idat: Uint8Array, target?: Uint8Array, idatCrc = zlib.crc32(idat, IDAT_CRC)): Uint8Array {
   const head = indexedHead(width, height, palette);
   const size = head.length + 12 + idat.length + IEND.length;
   const out = target && target.length >= size ? target.subarray(0, size) : new Uint8Array(size);
@@ -103,7 +103,7 @@ export function writePngIndexed(width: number, height: number, palette: Uint8Arr
   view.setUint32(o, idat.length);
   out.set(IDAT_TYPE, o + 4);
   out.set(idat, o + 8);
-  view.setUint32(o + 8 + idat.length, zlib.crc32(idat, IDAT_CRC) >>> 0);
+  view.setUint32(o + 8 + idat.length, idatCrc >>> 0);
   o += 12 + idat.length;
   out.set(IEND, o);
   return out;

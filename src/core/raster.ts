@@ -93,8 +93,8 @@ export class RasterRenderer {
   }
 
   row(seed: number, split: string, index: number, opts: GeometryOptions, target?: Uint8Array): { sample: Sample; png: Uint8Array } {
-    const { sample, zlib } = renderRow(seed, split, index, opts);
-    return { sample, png: writePngIndexed(sample.imageSize, sample.imageSize, this.palette(sample), zlib, target) };
+    const { sample, zlib, crc } = renderRow(seed, split, index, opts);
+    return { sample, png: writePngIndexed(sample.imageSize, sample.imageSize, this.palette(sample), zlib, target, crc) };
   }
 
   private palette(sample: Sample): Uint8Array {

@@ -2,7 +2,7 @@
 // generator's workers: sample the lines, draw them, compress the image. The worker then only
 // reads the results and wraps the stream in a PNG.
 import { sample, sizeIndex, widthIndex, sizesPtr, widthsPtr, linesPtr } from './geometry';
-import { setSize, begin, addSegment, draw, deflateImage } from './raster';
+import { setSize, begin, addSegment, draw, deflateImage, outPtr } from './raster';
 
 /**
  * The row whose PRNG state is (a, b, c, d) (see `sample`): its lines are then at `linesPtr()`,
@@ -23,5 +23,27 @@ export function renderRow(a: u32, b: u32, c: u32, d: u32, label: i32, sizeCount:
     }
   }
   draw();
-  return deflateImage();
+  const n = deflateImage();
+  streamCrc = crc32(outPtr(), n, IDAT_CRC);
+  return n;
+}
+
+// CRC-32 (as PNG chunks use it) of the stream renderRow wrote, continued from the CRC of the
+// chunk type "IDAT": the worker writes the chunk without reading the stream again.
+let streamCrc: u32 = 0;
+export function rowCrc(): u32 { return streamCrc; }
+
+const CRC_TABLE = memory.data(256 * 4, 4);
+for (let n: u32 = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  store<u32>(CRC_TABLE + (<usize>n << 2), c);
+}
+/** crc32 of "IDAT". */
+const IDAT_CRC: u32 = 0x35af061e;
+
+function crc32(p: usize, n: i32, crc: u32): u32 {
+  let c = ~crc;
+  for (const end = p + n; p < end; p++) c = load<u32>(CRC_TABLE + (<usize>((c ^ load<u8>(p)) & 255) << 2)) ^ (c >>> 8);
+  return ~c;
 }

@@ -7,7 +7,7 @@ import * as zlib from 'node:zlib';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { deflateSparse } from '../../src/core/rasterDeflate';
 import { writePngIndexed, pngSize } from '../../src/core/png';
-import { IndexRaster, paletteFor } from '../../src/core/raster';
+import { IndexRaster, RasterRenderer, paletteFor } from '../../src/core/raster';
 import { makeSample, type GeometryOptions } from '../../src/core/geometry';
 
 /** A small deterministic PRNG (LCG), so failures reproduce. */
@@ -99,4 +99,20 @@ test('the palette: index 0 is the background, 0xf0 line a, 0x0f and 0xff line b 
   assert.deepEqual(at(0x0f), [0, 0, 255]);
   assert.deepEqual(at(0xff), [0, 0, 255]);
   assert.deepEqual(at(0x80), [255, 119, 119]); // 8/15 of red over white
+});
+
+test('a dataset row (sampled, drawn, compressed and its CRC taken in one module call) is the same PNG as its sample drawn alone, with right chunk CRCs', () => {
+  const geometry: GeometryOptions = { imageSizes: [96, 224, 448], lineWidths: [1, 2.0833, 4], xJitter: 0.1, colors: null };
+  const rows = new RasterRenderer(), alone = new RasterRenderer();
+  for (let i = 0; i < 30; i++) {
+    const { sample, png } = rows.row(3, 'test', i, geometry);
+    assert.deepEqual(sample, makeSample(3, 'test', i, geometry));
+    assert.deepEqual(Buffer.from(png), Buffer.from(alone.png(sample)));
+    const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+    for (let o = 8; o < png.length;) {
+      const length = view.getUint32(o);
+      assert.equal(view.getUint32(o + 8 + length), zlib.crc32(png.subarray(o + 4, o + 8 + length)) >>> 0, `${sample.path}: CRC of chunk at ${o}`);
+      o += 12 + length;
+    }
+  }
 });
