@@ -1,9 +1,11 @@
-// AssemblyScript, compiled with raster.ts into dist/generator.wasm: the BlindTest Task 1
-// geometry (two polylines of 3 vertices each spanning the image width), its exact crossing
-// count, the readability rules and the rejection sampling of one row. Why WebAssembly: in
-// TypeScript a fresh worker spent about 0.1 s of a 3,000-image run in the interpreter and
-// the JIT before this code ran fast, and made garbage all along. src/core/geometry.ts is its
-// TypeScript side (the API the rest of the code and the tests use), and explains the rules.
+// AssemblyScript, compiled with raster.ts and row.ts into dist/generator.wasm: the BlindTest
+// Task 1 geometry (two polylines of 3 vertices each spanning the image width), its exact
+// crossing count, the readability rules and the rejection sampling of one row.
+// Why WebAssembly (for all of src/wasm): in TypeScript, a fresh worker spent most of a
+// 3,000-image run in V8's interpreter and compilers before the code ran fast (its first 320
+// rows at 500 us each, docs/BENCHMARKS.md), and made garbage all along; WebAssembly is compiled
+// before it runs (under 1 ms) and allocates nothing. src/core/geometry.ts is its TypeScript
+// side (the API the rest of the code and the tests use), and explains the rules.
 //
 // Exactness: every coordinate is quantised to 1/QUANTUM_DIV of a pixel, so after scaling by
 // QUANTUM_DIV all coordinates are integers below 2^17 and the orientation products below

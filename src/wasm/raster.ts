@@ -1,16 +1,13 @@
-// AssemblyScript, compiled with geometry.ts into dist/generator.wasm by `npm run build`: the
-// generator's per-image work, drawing the anti-aliased strokes into a palette-index image and
-// compressing it into a zlib stream. Why WebAssembly: the same code in TypeScript ran at
-// about this speed only once V8 had optimised it, and a fresh worker spent most of a
-// 3,000-image run getting there (interpreter, then compiles, then deoptimisations); WebAssembly
-// is compiled before it runs, and it makes no garbage. src/core/raster.ts is its TypeScript
-// side (loading, the sample's geometry in, views of the image out).
+// AssemblyScript, compiled with geometry.ts and row.ts into dist/generator.wasm by `npm run
+// build`: drawing the anti-aliased strokes into a palette-index image and compressing it into
+// a zlib stream. Why WebAssembly: see geometry.ts. src/core/raster.ts is its TypeScript side
+// (IndexRaster: the sample's lines in, views of the image out).
 //
-// The picture (as in raster.ts): each pixel holds two 4-bit coverages, index = coverage of
-// line a * 16 + coverage of line b (0 = background, 15 = fully covered). Coverage is the exact
-// area of the pixel square inside the stroke for the straight parts of a segment (a slab of
-// the line width); near a segment's end it falls back to the distance from the vertex, which
-// makes round joins; outer ends are extended by half the width (matplotlib's projecting caps).
+// The picture: each pixel holds two 4-bit coverages, index = coverage of line a * 16 +
+// coverage of line b (0 = background, 15 = fully covered). Coverage is the exact area of the
+// pixel square inside the stroke for the straight parts of a segment (a slab of the line
+// width); near a segment's end it falls back to the distance from the vertex, which makes
+// round joins; outer ends are extended by half the width (matplotlib's projecting caps).
 //
 // Memory: static tables, then the image buffers (raw rows in PNG layout, the drawn byte
 // ranges, the compressed output), then slab tables; everything is allocated from one bump
