@@ -20,6 +20,8 @@ export const GENERATOR_NAME = 'intersection-studio generate';
 export const GENERATOR_VERSION: string = packageVersion;
 export const MIN_IMAGE_SIZE = 64;
 export const MAX_IMAGE_SIZE = 4096;
+/** The most image sizes, and line widths, one run picks from (the sampler's fixed table, src/wasm/geometry.ts). */
+export const MAX_CHOICES = 64;
 /** matplotlib's default line width, in points (1/72 inch). */
 export const MATPLOTLIB_LINE_WIDTH_PT = 1.5;
 
@@ -87,6 +89,7 @@ export function validateGenerateOptions(o: GenerateOptions): void {
     if (n > 10_000_000) throw new UserError(`the number of images for split '${name}' is too large (${n})`, 'At most 10,000,000 images per label.');
   }
   if (o.imageSizes.length === 0) throw new UserError('no image size given', `Use --image-size 224 (from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE}).`);
+  if (o.imageSizes.length > MAX_CHOICES || o.lineWidths.length > MAX_CHOICES) throw new UserError(`at most ${MAX_CHOICES} image sizes and ${MAX_CHOICES} line widths`, 'Each image picks one of them; list fewer.');
   for (const s of o.imageSizes) {
     if (!Number.isInteger(s) || s < MIN_IMAGE_SIZE || s > MAX_IMAGE_SIZE) throw new UserError(`image size must be an integer from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE} pixels (got ${s})`, 'BlindTest used 224/448/896 (--dpi 100) and 384/768/1152 (--dpi 300).');
   }

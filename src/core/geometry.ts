@@ -25,6 +25,8 @@ export const VERTEX_MARGIN_FRACTION: number = wasm.VERTEX_MARGIN_FRACTION.value;
 /** Vertices keep this fraction of the image size from the top and bottom borders. */
 export const Y_MARGIN_FRACTION: number = wasm.Y_MARGIN_FRACTION.value;
 export const MAX_ATTEMPTS: number = wasm.MAX_ATTEMPTS.value;
+/** The most image sizes, and line widths, makeSample picks from. */
+export const MAX_CHOICES: number = wasm.MAX_CHOICES.value;
 
 /** The module's memory (it grows when renderRow needs room for a larger image). */
 const memory = () => new Float64Array(wasm.memory.buffer);
@@ -214,8 +216,7 @@ let choicesFor: GeometryOptions | undefined;
 
 function putChoices(opts: GeometryOptions): void {
   if (choicesFor === opts) return;
-  const max = wasm.MAX_CHOICES.value;
-  if (opts.imageSizes.length > max || opts.lineWidths.length > max) throw new Error(`at most ${max} image sizes and ${max} line widths`);
+  if (opts.imageSizes.length > MAX_CHOICES || opts.lineWidths.length > MAX_CHOICES) throw new Error(`at most ${MAX_CHOICES} image sizes and ${MAX_CHOICES} line widths`);
   memory().set(opts.imageSizes, wasm.sizesPtr() / 8);
   memory().set(opts.lineWidths, wasm.widthsPtr() / 8);
   choicesFor = opts;

@@ -11,12 +11,12 @@ import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { EventSink } from '../../src/core/events';
 import { UserError } from '../../src/core/events';
-import { makeSample, type GeometryOptions } from '../../src/core/geometry';
+import { MAX_CHOICES as SAMPLER_MAX_CHOICES, makeSample, type GeometryOptions } from '../../src/core/geometry';
 import { Renderer } from '../../src/core/render';
 import { RasterRenderer } from '../../src/core/raster';
 import { pngSize } from '../../src/core/png';
 import {
-  defaultGenerateOptions, generateDataset, lineWidthForDpi, parseSplitsSpec, validateGenerateOptions, type GenerateOptions,
+  MAX_CHOICES, defaultGenerateOptions, generateDataset, lineWidthForDpi, parseSplitsSpec, validateGenerateOptions, type GenerateOptions,
 } from '../../src/core/generate';
 import { parseGenerateArgs } from '../../src/cli/commands/generate';
 
@@ -155,10 +155,13 @@ test('parseSplitsSpec and validation reject bad input with a UserError (exit 2)'
     { splits: { train: 0 } }, { splits: { train: -5 } }, { splits: { train: 1.5 } }, { imageSizes: [63] }, { imageSizes: [4097] },
     { dpi: 0 }, { lineWidths: [-1] }, { lineWidths: [30], imageSizes: [224] }, { colors: ['#ff0000', '#FF0000'] }, { colors: ['red', '#0000ff'] },
     { xJitter: 0.5 }, { seed: -1 }, { format: 'zip' as 'parquet' }, { splits: {} },
+    { imageSizes: Array.from({ length: 65 }, (_, i) => 64 + i) }, { lineWidths: Array.from({ length: 65 }, (_, i) => 1 + i / 100) },
   ];
   for (const b of bads) assert.throws(() => validateGenerateOptions(opts(folder, b)), UserError, JSON.stringify(b));
   assert.equal(fs.existsSync(folder), false);
   assert.doesNotThrow(() => validateGenerateOptions(opts(folder, { imageSizes: [64, 4096] })));
+  assert.doesNotThrow(() => validateGenerateOptions(opts(folder, { imageSizes: Array.from({ length: 64 }, (_, i) => 64 + i) })));
+  assert.equal(MAX_CHOICES, SAMPLER_MAX_CHOICES, 'the validation allows what the sampler holds');
 });
 
 test('CLI flags mirror the original script; --num-images is per label', () => {
