@@ -182,12 +182,16 @@ const FIX: f64 = 65536;
 /** floor(a / b) for b > 0. */
 @inline function floorDiv(a: i64, b: i64): i64 { return a >= 0 ? a / b : -((b - 1 - a) / b); }
 
-/** Sets pixel `p` to coverage q (0..15) of the segment's line, unless the line already covers it more. */
-@inline function paint(p: usize, q: u32, g: Segment): void {
+/**
+ * Sets pixel `p` to coverage q (0..15) of a line (its nibble: `shift`, `mine`; the other line's:
+ * `keep`), unless the line already covers it more. Passed as values, not read from the
+ * Segment: after each store the engine would read them from memory again.
+ */
+@inline function paint(p: usize, q: u32, shift: u32, mine: u32, keep: u32): void {
   if (q == 0) return;
-  q <<= g.shift;
+  q <<= shift;
   const old = <u32>load<u8>(p);
-  if (q > (old & g.mine)) store<u8>(p, (old & g.keep) | q);
+  if (q > (old & mine)) store<u8>(p, (old & keep) | q);
 }
 
 /**
@@ -211,14 +215,15 @@ function fillSpan(base: usize, c0: i32, c1: i32, cy: f64, g: Segment, h: f64): v
   if (end > last + 1) end = last + 1;
   if (end < first) end = first;
   const from = c0 + <i32>first, to = c0 + <i32>end;
-  for (let col = c0; col < from; col++) paint(base + col, <u32>quantize(coverage(g, <f64>col + 0.5, cy, h)), g);
+  const shift = <u32>g.shift, mine = g.mine, keep = g.keep;
+  for (let col = c0; col < from; col++) paint(base + col, <u32>quantize(coverage(g, <f64>col + 0.5, cy, h)), shift, mine, keep);
   const slab = g.slab, slabLen = <u32>g.slabLen, dj = g.dj;
   let j = j0 + <i32>first * dj;
   for (let col = from; col < to; col++, j += dj) {
     const k = <u32>(j >> 16);
-    if (k < slabLen) paint(base + col, <u32>load<u8>(slab + k), g);
+    if (k < slabLen) paint(base + col, <u32>load<u8>(slab + k), shift, mine, keep);
   }
-  for (let col = to; col <= c1; col++) paint(base + col, <u32>quantize(coverage(g, <f64>col + 0.5, cy, h)), g);
+  for (let col = to; col <= c1; col++) paint(base + col, <u32>quantize(coverage(g, <f64>col + 0.5, cy, h)), shift, mine, keep);
 }
 
 // ---------------------------------------------------------------------------------------
