@@ -2,7 +2,7 @@
 // dist/generator.wasm): compiled once per thread; each IndexRaster has an instance of its own
 // (its own memory), the geometry one more.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { builtFile } from './builtFile';
 
 /** The module's exports: drawing and compression (see src/wasm/raster.ts). */
 export interface RasterExports {
@@ -39,16 +39,8 @@ export interface GeometryExports {
 
 let compiled: WebAssembly.Module | undefined;
 
-function wasmFile(): string {
-  // In the bundle it sits next to this file; from sources (tests), use the built one.
-  const candidates = [path.join(__dirname, 'generator.wasm'), path.resolve(__dirname, '..', '..', 'dist', 'generator.wasm')];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`generator.wasm not found (looked in ${candidates.join(', ')}); run npm run build`);
-  return found;
-}
-
 /** A new instance of the module (with a memory of its own). */
 export function instantiateGenerator(): RasterExports & GeometryExports {
-  compiled ??= new WebAssembly.Module(fs.readFileSync(wasmFile()));
+  compiled ??= new WebAssembly.Module(fs.readFileSync(builtFile('generator.wasm')));
   return new WebAssembly.Instance(compiled, {}).exports as unknown as RasterExports & GeometryExports;
 }

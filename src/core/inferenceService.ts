@@ -8,10 +8,10 @@
 //
 // backend 'auto': ONNX when an export exists (<run>/onnx, <model>/../onnx, or the folder itself),
 // else Python (`python -m intersections_trainer predict --json`).
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AnswerKey } from './answers';
+import { builtFile } from './builtFile';
 import { UserError } from './events';
 import { findOnnxDir, OnnxVariant } from './onnxInference';
 import type { WorkerReply, WorkerRequest } from './inferenceWorker';
@@ -40,12 +40,9 @@ export interface InferenceService {
   dispose(): void;
 }
 
-/** dist/inference-worker.js next to this bundle, or in the repository's dist/ when running from source. */
+/** dist/inference-worker.js (see builtFile). */
 export function defaultWorkerPath(): string {
-  const candidates = [path.join(__dirname, 'inference-worker.js'), path.join(__dirname, '..', '..', 'dist', 'inference-worker.js')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new UserError('the inference worker is missing (dist/inference-worker.js)', 'build the extension: npm run build');
-  return found;
+  return builtFile('inference-worker.js');
 }
 
 export function createInferenceService(options: { workerPath?: string } = {}): InferenceService {

@@ -2,9 +2,8 @@
 // resolves each with its rendered chunk. Every worker holds up to JOBS_PER_WORKER jobs, so it
 // starts the next one while the main thread takes in (and writes) the one it just sent back,
 // instead of waiting for that round trip.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { builtFile } from './builtFile';
 import { WORKER_ROLE, type RenderJob, type RenderedChunk, type WorkerReply } from './renderedChunk';
 
 const JOBS_PER_WORKER = 2;
@@ -12,14 +11,6 @@ const JOBS_PER_WORKER = 2;
 export interface RenderPool {
   run(job: RenderJob): Promise<RenderedChunk>;
   close(): Promise<void>;
-}
-
-function workerScript(): string {
-  // In the bundle, the worker sits next to this file; from sources (tests), use the built one.
-  const candidates = [path.join(__dirname, 'generate-worker.js'), path.resolve(__dirname, '..', '..', 'dist', 'generate-worker.js')];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`generate-worker.js not found (looked in ${candidates.join(', ')}); run npm run build`);
-  return found;
 }
 
 interface Pending { resolve(chunk: RenderedChunk): void; reject(err: Error): void }
@@ -31,7 +22,7 @@ export function makeRenderPool(size: number): RenderPool {
     const { renderChunk } = require('./generateWorker') as typeof import('./generateWorker');
     return { run: (job) => new Promise((resolve, reject) => setImmediate(() => { try { resolve(renderChunk(job)); } catch (err) { reject(err); } })), close: async () => {} };
   }
-  const script = workerScript();
+  const script = builtFile('generate-worker.js');
   // Per worker, its jobs in the order sent: a worker answers them in that order.
   const queues = new Map<Worker, Pending[]>();
   const waiting: Array<() => void> = [];
