@@ -26,14 +26,22 @@ export function makeRenderPool(size: number): RenderPool {
   // Per worker, its jobs in the order sent: a worker answers them in that order.
   const queues = new Map<Worker, Pending[]>();
   const waiting: Array<() => void> = [];
+  // A worker that failed (or was terminated) gets no more jobs: its pending ones and every
+  // later run() reject, so a crash ends the generation instead of leaving it waiting.
+  let failure: Error | undefined;
   const failAll = (w: Worker, err: Error) => {
-    for (const p of queues.get(w)!.splice(0)) p.reject(err);
+    failure ??= err;
+    for (const p of queues.get(w)?.splice(0) ?? []) p.reject(err);
+    queues.delete(w);
+    for (const wake of waiting.splice(0)) wake();
   };
+  const workers: Worker[] = [];
   for (let i = 0; i < size; i++) {
     const w = new Worker(script, { workerData: { role: WORKER_ROLE } });
+    workers.push(w);
     queues.set(w, []);
     w.on('message', (msg: WorkerReply) => {
-      const p = queues.get(w)!.shift();
+      const p = queues.get(w)?.shift();
       waiting.shift()?.();
       if (msg.type === 'chunk') p?.resolve(msg.chunk); else p?.reject(new Error(msg.message));
     });
@@ -49,10 +57,11 @@ export function makeRenderPool(size: number): RenderPool {
   return {
     async run(job) {
       // Choosing and queueing happen in the same turn, so jobs started together spread out.
-      let w = leastBusy();
+      let w = failure ? undefined : leastBusy();
       while (!w) {
+        if (failure) throw failure;
         await new Promise<void>((resolve) => waiting.push(resolve));
-        w = leastBusy();
+        w = failure ? undefined : leastBusy();
       }
       const worker = w;
       return new Promise<RenderedChunk>((resolve, reject) => {
@@ -60,6 +69,9 @@ export function makeRenderPool(size: number): RenderPool {
         worker.postMessage(job);
       });
     },
-    async close() { await Promise.all([...queues.keys()].map((w) => w.terminate())); },
+    async close() {
+      failure ??= new Error('the render pool is closed');
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
   };
 }
