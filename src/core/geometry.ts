@@ -28,8 +28,9 @@ export const MAX_ATTEMPTS: number = wasm.MAX_ATTEMPTS.value;
 /** The most image sizes, and line widths, makeSample picks from. */
 export const MAX_CHOICES: number = wasm.MAX_CHOICES.value;
 
-/** The module's memory (it grows when renderRow needs room for a larger image). */
-const memory = () => new Float64Array(wasm.memory.buffer);
+let view = new Float64Array(wasm.memory.buffer);
+/** The module's memory as doubles: the same view until the memory grows (renderRow makes room for larger images, which replaces the buffer). */
+const memory = () => (view.buffer === wasm.memory.buffer ? view : (view = new Float64Array(wasm.memory.buffer)));
 
 function putLines(a: Polyline, b: Polyline): void {
   const m = memory(), at = wasm.linesPtr() / 8;
@@ -244,8 +245,10 @@ function sampleInModule(seed: number, split: string, index: number, opts: Geomet
   putChoices(opts);
   const label = labelForIndex(index);
   const [a, b, c, d] = seedsFor(seed, split, index);
-  const args = [a, b, c, d, label, opts.imageSizes.length, opts.lineWidths.length, opts.colors === null, opts.xJitter] as const;
-  const zlibLength = render ? wasm.renderRow(...args) : wasm.sample(...args) ? 0 : -1;
+  const sizes = opts.imageSizes.length, widths = opts.lineWidths.length, random = opts.colors === null;
+  const zlibLength = render
+    ? wasm.renderRow(a, b, c, d, label, sizes, widths, random, opts.xJitter)
+    : wasm.sample(a, b, c, d, label, sizes, widths, random, opts.xJitter) ? 0 : -1;
   const imageSize = opts.imageSizes[wasm.sizeIndex()], lineWidth = opts.lineWidths[wasm.widthIndex()];
   if (zlibLength < 0) throw new Error(`could not draw a readable image with ${label} crossings at ${imageSize} px and line width ${lineWidth} px after ${MAX_ATTEMPTS} attempts`);
   const m = memory(), at = wasm.linesPtr() / 8, draws = wasm.colorDrawsPtr() / 8;

@@ -84,12 +84,14 @@ export function paletteFor(colorA: string, colorB: string, background: [number, 
  * drawn in one call to the module (`row`, the generator's path).
  */
 export class RasterRenderer {
-  private readonly raster = new IndexRaster();
+  /** Made on first use: the generator's workers only call `row`, which draws in the geometry's module instance. */
+  private raster: IndexRaster | undefined;
   private readonly palettes = new Map<string, Uint8Array>();
 
   png(sample: Sample, target?: Uint8Array): Uint8Array {
-    this.raster.draw(sample);
-    return writePngIndexed(sample.imageSize, sample.imageSize, this.palette(sample), this.raster.deflate(), target);
+    const raster = (this.raster ??= new IndexRaster());
+    raster.draw(sample);
+    return writePngIndexed(sample.imageSize, sample.imageSize, this.palette(sample), raster.deflate(), target);
   }
 
   row(seed: number, split: string, index: number, opts: GeometryOptions, target?: Uint8Array): { sample: Sample; png: Uint8Array } {
