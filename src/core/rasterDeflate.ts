@@ -1,8 +1,10 @@
 // A zlib stream (RFC 1950/1951) for mostly-zero bytes, from the generator's WebAssembly module
 // (src/wasm/raster.ts: one fixed-Huffman block, runs of zeros as matches at distance 1). Why
 // not zlib.deflateSync: it costs 20 to 50 us a call just to set up its state, more than drawing
-// an image. Images drawn by IndexRaster compress in place (`IndexRaster.deflate`); this is for
-// any other bytes, which are copied into the module first.
+// an image. Images drawn by IndexRaster compress in place (`IndexRaster.deflate`), and that
+// is all the generator uses; this compresses any other bytes (copied into the module first),
+// which is how the tests check the stream on inputs no drawing makes (long runs, dense data,
+// 16 MB).
 import { instantiateGenerator, type RasterExports } from './generatorWasm';
 
 let module: RasterExports | undefined;
