@@ -6,7 +6,12 @@ metrics.json maps each evaluated split to its metrics (other splits already ther
   {"<split>": {"n", "correct", "accuracy", "unparseable",
                "per_label": {"0": {"n", "correct", "accuracy"}, ...},
                "confusion": {"labels": [...], "predictions": [... "other", "unparseable"], "matrix": [[...]]},
-               "by_line_width": {...}, "by_image_size": {...}  (when the dataset has those columns)}}
+               "by_line_width": {...}, "by_image_size": {...}, "by_style": {...}  (when the dataset has those columns),
+               "by_line_width_image_size": {"<width>|<size>": {"line_width", "image_size", "n", "correct",
+                                            "accuracy", "per_label": {"<label>": {"n", "correct", "accuracy"}}}},
+               "by_style_line_width_image_size": {"<style>|<width>|<size>": {... the same, plus "style"}}}}
+The cross-tabs hold the rows that have every attribute of the key; per_label lists the labels
+present in the cell. Keys use attr_key, cells are sorted numerically part by part.
 src/core/evaluation.ts computes the same metrics from a predictions file (shared fixture
 test/fixtures/metrics.json keeps them equal).
 
@@ -27,7 +32,9 @@ from typing import Any
 
 from .predict import Events, InferenceError, load_model, open_image, run_inference
 
-ATTRIBUTE_COLUMNS = ("line_width", "image_size")
+ATTRIBUTE_COLUMNS = ("line_width", "image_size", "style")
+# Cross-tabs: accuracy by the combination of these attributes, and by label within each cell.
+CROSS_TABS = (("line_width", "image_size"), ("style", "line_width", "image_size"))
 
 
 def attr_key(v: Any) -> str:
@@ -68,14 +75,25 @@ def compute_metrics(records: list[dict[str, Any]], attributes: dict[str, dict[st
             col = str(pred) if str(pred) in cols[:-2] else "other"
         matrix[labels.index(label)][cols.index(col)] += 1
         _add(per_label[str(label)], ok)
-        for name, value in (attributes.get(r["id"]) or {}).items():
-            if name in ATTRIBUTE_COLUMNS and value is not None:
-                _add(breakdown.setdefault(f"by_{name}", {}).setdefault(attr_key(value), _bucket()), ok)
+        attrs = {k: v for k, v in (attributes.get(r["id"]) or {}).items() if k in ATTRIBUTE_COLUMNS and v is not None}
+        for name, value in attrs.items():
+            _add(breakdown.setdefault(f"by_{name}", {}).setdefault(attr_key(value), _bucket()), ok)
+        for dims in CROSS_TABS:
+            if all(d in attrs for d in dims):
+                parts = [attr_key(attrs[d]) for d in dims]
+                cell = breakdown.setdefault("by_" + "_".join(dims), {}).setdefault(
+                    "|".join(parts), {**dict(zip(dims, parts)), **_bucket(), "per_label": {}})
+                _add(cell, ok)
+                _add(cell["per_label"].setdefault(str(label), _bucket()), ok)
     out["accuracy"] = out["correct"] / out["n"] if out["n"] else 0.0
     out["per_label"] = per_label
     out["confusion"] = {"labels": [str(l) for l in labels], "predictions": cols, "matrix": matrix}
     for name in sorted(breakdown):
-        out[name] = dict(sorted(breakdown[name].items(), key=lambda kv: _sort_key(kv[0])))
+        cells = breakdown[name]
+        for cell in cells.values():
+            if "per_label" in cell:
+                cell["per_label"] = dict(sorted(cell["per_label"].items(), key=lambda kv: int(kv[0])))
+        out[name] = dict(sorted(cells.items(), key=lambda kv: tuple(_sort_key(p) for p in kv[0].split("|"))))
     return out
 
 
@@ -165,10 +183,29 @@ def format_table(split: str, m: dict[str, Any]) -> str:
     lines.append("confusion (rows: label, columns: " + " ".join(conf["predictions"]) + ")")
     for label, row in zip(conf["labels"], conf["matrix"]):
         lines.append(f"{label:>5}  " + " ".join(f"{v:>4}" for v in row))
-    for name in ("by_line_width", "by_image_size"):
+    for name in ("by_line_width", "by_image_size", "by_style"):
         if name in m:
             lines.append(name.replace("_", " ") + ": " + ", ".join(f"{k}: {b['accuracy']:.3f} (n={b['n']})" for k, b in m[name].items()))
+    lines.extend(cross_tab_lines(m))
     return "\n".join(lines)
+
+
+def cross_tab_lines(m: dict[str, Any]) -> list[str]:
+    """The accuracy by (style x) line width x image size x label table; src/cli/commands/evaluate.ts prints the same."""
+    dims = next((d for d in reversed(CROSS_TABS) if "by_" + "_".join(d) in m), None)
+    if dims is None:
+        return []
+    cells = m["by_" + "_".join(dims)]
+    labels = m["confusion"]["labels"]
+    head = [d.replace("_", " ") for d in dims] + ["n", "accuracy"] + [f"label {l}" for l in labels]
+    table = [head]
+    for cell in cells.values():
+        per = cell.get("per_label", {})
+        table.append([str(cell[d]) for d in dims] + [str(cell["n"]), f"{cell['accuracy']:.3f}"]
+                     + [f"{per[l]['accuracy']:.3f}" if l in per else "-" for l in labels])
+    widths = [max(len(r[c]) for r in table) for c in range(len(head))]
+    return ["accuracy by " + " x ".join(d.replace("_", " ") for d in dims) + " (x label):"] + [
+        "  " + "  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in table]
 
 
 # ---------------------------------------------------------------- CLI

@@ -56,7 +56,8 @@ def write_blindtest(root: Path, n: int = 6) -> Path:
         rows["task"].append(BLINDTEST_TASK)
         rows["prompt"].append("How many times do the blue and red lines touch each other? Answer with a number in curly brackets, e.g., {5}.")
         rows["groundtruth"].append(str(i % 3) if i % 2 else "{%d}" % (i % 3))
-        rows["metadata"].append(json.dumps({"thickness": 2 + i % 2, "resolution": 96 if i % 2 else 128}))
+        # As the authors' notebook: "resolution" is the dpi, not the pixel size (the PNG's is 96/128).
+        rows["metadata"].append(json.dumps({"thickness": 2 + i % 2, "resolution": 100 if i % 2 else 200}))
     # Rows of other tasks are skipped by the reader.
     for task, gt in (("Touching Circles", "Yes"), ("Counting Grid - Blank Grids", "5x6")):
         rows["image"].append({"bytes": line_png(99), "path": f"{task}.png"})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from intersections_trainer.evaluate import attr_key, compute_metrics
+from intersections_trainer.evaluate import attr_key, compute_metrics, cross_tab_lines, format_table
 from tests.inference_helpers import write_blindtest, write_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +18,30 @@ PY_DIR = ROOT / "python"
 def test_compute_metrics_matches_shared_vector():
     assert compute_metrics(FIXTURE["records"], FIXTURE["attributes"]) == FIXTURE["expected"]
     assert sorted(compute_metrics(FIXTURE["records"]).keys()) == FIXTURE["expected_no_attributes_keys"]
+    # The printed cross-tab is the text evaluation.ts's crossTabLines also prints.
+    assert cross_tab_lines(FIXTURE["expected"]) == FIXTURE["expected_cross_tab_lines"]
+
+
+def test_cross_tab_by_line_width_image_size_and_label():
+    m = compute_metrics(FIXTURE["records"], FIXTURE["attributes"])
+    cross = m["by_line_width_image_size"]
+    # Only rows with both attributes; keys sorted numerically part by part (10 after 3).
+    assert list(cross) == ["1.5|224", "2|224", "2|448", "3|448", "10|224"]
+    assert sum(c["n"] for c in cross.values()) == 6
+    assert cross["1.5|224"] == {"line_width": "1.5", "image_size": "224", "n": 2, "correct": 2, "accuracy": 1.0,
+                                "per_label": {"0": {"n": 1, "correct": 1, "accuracy": 1.0},
+                                              "2": {"n": 1, "correct": 1, "accuracy": 1.0}}}
+    assert m["by_style"] == {"blindtest": {"n": 2, "correct": 1, "accuracy": 0.5},
+                             "classic": {"n": 3, "correct": 3, "accuracy": 1.0}}
+    assert list(m["by_style_line_width_image_size"]) == ["blindtest|2|224", "blindtest|2|448", "classic|1.5|224"]
+    table = format_table("test", m).splitlines()
+    at = table.index("accuracy by style x line width x image size (x label):")
+    assert table[at + 1].split() == ["style", "line", "width", "image", "size", "n", "accuracy", "label", "0", "label", "1", "label", "2"]
+    assert table[at + 2].split() == ["blindtest", "2", "224", "1", "0.000", "0.000", "-", "-"]
+    # Without style the table is by line width x image size.
+    no_style = {k: {a: v for a, v in attrs.items() if a != "style"} for k, attrs in FIXTURE["attributes"].items()}
+    plain = format_table("test", compute_metrics(FIXTURE["records"], no_style))
+    assert "accuracy by line width x image size (x label):" in plain and "by style" not in plain
 
 
 def test_attr_key_matches_javascript_string():
@@ -64,6 +88,8 @@ def test_evaluate_base_tiny_writes_predictions_metrics_and_events(datasets, tmp_
     metrics = json.loads((out / "metrics.json").read_text())["test"]
     assert metrics["n"] == 7
     assert set(metrics["by_line_width"]) == {"1.5", "3"} and set(metrics["by_image_size"]) == {"112"}
+    assert list(metrics["by_line_width_image_size"]) == ["1.5|112", "3|112"]
+    assert metrics["by_line_width_image_size"]["3|112"]["n"] == 4
     # The same numbers as recomputing from the predictions file.
     attrs = {l["id"]: {"line_width": 1.5 if int(l["id"].split("/")[-1][:6]) % 2 else 3.0, "image_size": 112} for l in lines}
     recomputed = compute_metrics(lines, attrs)
@@ -82,6 +108,10 @@ def test_evaluate_blindtest_fixture_keeps_other_splits(datasets, tmp_path):
     assert metrics["test"] == {"accuracy": 0.5}
     assert metrics["blindtest"]["n"] == 5 and metrics["blindtest"]["kind"] == "blindtest"
     assert set(metrics["blindtest"]["by_line_width"]) == {"2", "3"}
+    # Pixel sizes from the PNGs (the metadata's "resolution" is a dpi), crossed with line width.
+    assert set(metrics["blindtest"]["by_image_size"]) == {"96", "128"}
+    assert list(metrics["blindtest"]["by_line_width_image_size"]) == ["2|128", "3|96"]
+    assert "accuracy by line width x image size (x label):" in r.stdout
     assert len((out / "predictions-blindtest.jsonl").read_text().splitlines()) == 5
 
 

@@ -60,6 +60,8 @@ export interface RowSummary {
   colorA?: string;
   colorB?: string;
   imageSize?: number;
+  /** The generator's drawing style ("classic", "blindtest"), when the dataset has a `style` column. */
+  style?: string;
 }
 
 export interface DatasetRow extends RowSummary {
@@ -132,7 +134,7 @@ interface ParquetSplit {
   idIndex?: Map<string, number>;
 }
 
-const EXTRA_COLUMNS: Record<string, keyof RowSummary> = { line_width: 'lineWidth', color_a: 'colorA', color_b: 'colorB', image_size: 'imageSize' };
+const EXTRA_COLUMNS: Record<string, keyof RowSummary> = { line_width: 'lineWidth', color_a: 'colorA', color_b: 'colorB', image_size: 'imageSize', style: 'style' };
 
 const splitCache = new Map<string, { signature: string; split: ParquetSplit }>();
 const SPLIT_CACHE_LIMIT = 16;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { iterateRows } from '../../core/datasetRead';
-import { computeMetrics, predictionLine, Attributes, PredictionRecord, SplitMetrics } from '../../core/evaluation';
+import { computeMetrics, crossTabLines, predictionLine, Attributes, PredictionRecord, SplitMetrics } from '../../core/evaluation';
 import { UserError, makeEvent } from '../../core/events';
 import { OnnxPaliGemma, OnnxVariant, checkImageBytes, findOnnxDir } from '../../core/onnxInference';
 import { sinkFor } from '../output';
@@ -73,7 +73,7 @@ async function evaluateOnnx(o: OnnxEvalOptions): Promise<number> {
   for await (const r of iterateRows(o.dataset, o.split)) {
     if (o.limit !== undefined && rows.length >= o.limit) break;
     if (typeof r.label !== 'number') throw new UserError(`label ${JSON.stringify(r.label)} of ${r.id} is not a number`, 'labels are the number of crossings (0, 1 or 2)');
-    rows.push({ id: r.id, label: r.label, bytes: r.image.bytes, attrs: { line_width: r.lineWidth, image_size: r.imageSize } });
+    rows.push({ id: r.id, label: r.label, bytes: r.image.bytes, attrs: { line_width: r.lineWidth, image_size: r.imageSize, style: r.style } });
   }
   sink.emit(makeEvent('start', { job: 'evaluate', run_dir: outDir, config: { model: o.model, dataset_folder: o.dataset, split: o.split, rows: rows.length, backend: 'onnx', onnx_dir: onnxDir } }));
   const m = await OnnxPaliGemma.load(onnxDir, o.variant);
@@ -121,9 +121,10 @@ export function formatTable(split: string, m: SplitMetrics): string {
   for (const [label, b] of Object.entries(m.per_label)) if (b.n) lines.push(`${label.padStart(5)} ${String(b.n).padStart(6)}  ${b.accuracy.toFixed(3)}`);
   lines.push(`confusion (rows: label, columns: ${m.confusion.predictions.join(' ')})`);
   m.confusion.matrix.forEach((row, i) => lines.push(`${m.confusion.labels[i].padStart(5)}  ${row.map((v) => String(v).padStart(4)).join(' ')}`));
-  for (const name of ['by_line_width', 'by_image_size'] as const) {
+  for (const name of ['by_line_width', 'by_image_size', 'by_style'] as const) {
     const g = m[name];
     if (g) lines.push(`${name.replaceAll('_', ' ')}: ${Object.entries(g).map(([k, b]) => `${k}: ${b.accuracy.toFixed(3)} (n=${b.n})`).join(', ')}`);
   }
+  lines.push(...crossTabLines(m));
   return lines.join('\n');
 }
