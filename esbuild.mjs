@@ -76,7 +76,7 @@ const active = builds.filter((b) => Object.keys(b.entryPoints).length > 0);
 
 // src/wasm/*.ts -> dist/generator.wasm, unless the module is newer than its sources
 // (Binaryen's -O3 takes a few seconds). `--watch` does not watch them: rebuild by hand.
-const wasmSources = ['src/wasm/raster.ts', 'src/wasm/geometry.ts', 'src/wasm/row.ts'], wasmOut = 'dist/generator.wasm';
+const wasmSources = ['src/wasm/raster.ts', 'src/wasm/geometry.ts', 'src/wasm/blindtest.ts', 'src/wasm/row.ts'], wasmOut = 'dist/generator.wasm';
 if (!existsSync(wasmOut) || wasmSources.some((s) => statSync(wasmOut).mtimeMs < statSync(s).mtimeMs)) {
   const { error, stderr } = await asc.main([...wasmSources, '--outFile', wasmOut, '-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=']);
   if (error) {

@@ -26,7 +26,7 @@ const listOfListOfDouble = (name: string) => [
 
 /** The explicit Parquet schema (the shape `datasets` writes for these features). */
 export const PARQUET_SCHEMA = [
-  { name: 'root', num_children: 8 },
+  { name: 'root', num_children: 9 },
   { name: 'image', repetition_type: 'OPTIONAL' as const, num_children: 2 },
   { name: 'bytes', repetition_type: 'OPTIONAL' as const, type: 'BYTE_ARRAY' as const },
   { name: 'path', repetition_type: 'OPTIONAL' as const, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const },
@@ -37,6 +37,7 @@ export const PARQUET_SCHEMA = [
   { name: 'color_b', repetition_type: 'OPTIONAL' as const, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const },
   { name: 'line_width', repetition_type: 'OPTIONAL' as const, type: 'DOUBLE' as const },
   { name: 'image_size', repetition_type: 'OPTIONAL' as const, type: 'INT32' as const },
+  { name: 'style', repetition_type: 'OPTIONAL' as const, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const },
 ];
 
 const float64 = { dtype: 'float64', _type: 'Value' };
@@ -50,6 +51,7 @@ export const FEATURES = {
   color_b: { dtype: 'string', _type: 'Value' },
   line_width: float64,
   image_size: { dtype: 'int32', _type: 'Value' },
+  style: { dtype: 'string', _type: 'Value' },
 };
 
 /** Rows per Parquet row group (written by ParquetShardWriter, parquetShard.ts). */
@@ -122,7 +124,8 @@ export function datasetCard(info: DatasetInfo, datasetName: string): string {
   y.push('dataset_info:', '  features:', '  - name: image', '    dtype: image', '  - name: label', '    dtype:', '      class_label:', '        names:');
   for (const l of LABEL_NAMES) y.push(`          '${l}': '${l}'`);
   for (const c of ['line_a', 'line_b']) y.push(`  - name: ${c}`, '    list:', '      list: float64');
-  y.push('  - name: color_a', '    dtype: string', '  - name: color_b', '    dtype: string', '  - name: line_width', '    dtype: float64', '  - name: image_size', '    dtype: int32');
+  y.push('  - name: color_a', '    dtype: string', '  - name: color_b', '    dtype: string', '  - name: line_width', '    dtype: float64', '  - name: image_size', '    dtype: int32',
+    '  - name: style', '    dtype: string');
   y.push('  splits:');
   for (const s of splits) y.push(`  - name: ${s}`, `    num_bytes: ${info.splits[s].num_bytes}`, `    num_examples: ${info.splits[s].num_rows}`);
   y.push('---', '');
@@ -141,14 +144,20 @@ export function datasetCard(info: DatasetInfo, datasetName: string): string {
     '',
     '## How it was generated',
     '',
-    '- The crossing count is computed exactly (integer arithmetic on coordinates quantised to 1/16 pixel).',
-    '- Every label is what a person sees: samples are rejected when the lines touch without crossing, when a',
-    '  crossing falls at a vertex or near the border, when lines cross at a glancing angle (under 20 degrees), or',
-    '  when the strokes come closer than two line widths anywhere except at a crossing.',
+    '- Two styles (the `style` column; `style` in the parameters says which the run drew: classic, blindtest or',
+    '  mixed, each row blindtest with probability `blindtest_share`):',
+    '- **classic**: the crossing count is computed exactly (integer arithmetic on coordinates quantised to 1/16',
+    '  pixel), and every label is what a person sees: samples are rejected when the lines touch without crossing,',
+    '  when a crossing falls at a vertex or near the border, when lines cross at a glancing angle (under 20',
+    '  degrees), or when the strokes come closer than two line widths anywhere except at a crossing.',
+    '- **blindtest**: the BlindTest authors\' generator (anguyen8/vision-llms-are-blind, 2dline.ipynb): vertices on',
+    '  a grid of 13 ticks at 3 columns (left, middle, right), blue line drawn first and red on top, 384/768/1152 px,',
+    '  2 or 4 pt lines. The label is the number of order swaps of the two lines between columns, exact because',
+    '  the lines are at least one grid step apart at every column; the classic rejection rules do not apply.',
     '- Classes are exactly balanced: rows cycle through labels 0, 1, 2 and each row is rejection-sampled for its label.',
     '- Each image has its own random generator seeded from (seed, split, row index): the same seed gives the same',
     '  rows whatever the number of workers.',
-    '- Lines are drawn with Skia (@napi-rs/canvas), antialiased, round joins; line a first, line b on top.',
+    '- Lines are drawn anti-aliased with round joins and projecting caps (as matplotlib); line a first, line b on top.',
     '',
     '## Parameters (latest run)',
     '',
@@ -174,6 +183,7 @@ export function datasetCard(info: DatasetInfo, datasetName: string): string {
     '| color_a, color_b | string | stroke colours, `#rrggbb` |',
     '| line_width | float64 | stroke width in pixels |',
     '| image_size | int32 | width = height in pixels |',
+    '| style | string | `classic` or `blindtest`: which generator drew the row |',
     '',
     '## How to load',
     '',

@@ -6,12 +6,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EventSink, UserError, makeEvent } from './events';
 import type { GeometryOptions } from './geometry';
+import {
+  BLINDTEST_COLORS, BLINDTEST_IMAGE_SIZES, BLINDTEST_LINE_WIDTHS_PT, DEFAULT_BLINDTEST_SHARE, DEFAULT_STYLE, isGenerateStyle, type GenerateStyle,
+} from './styles';
+
+export { DEFAULT_BLINDTEST_SHARE, DEFAULT_STYLE } from './styles';
 import { chunkRows, type RenderJob, type RenderedRow } from './renderedChunk';
 import { makeRenderPool } from './renderPool';
 import type { PngEncoder } from './render';
 import { ParquetShardWriter } from './parquetShard';
 import {
-  DatasetTransaction, ROW_GROUP_SIZE, SPLIT_NAMES, planShards, splitExists,
+  DatasetTransaction, ROW_GROUP_SIZE, SPLIT_NAMES, checkDatasetFolder, planShards,
   type DatasetInfo, type SplitInfo, type SplitName,
 } from './datasetWrite';
 import { version as packageVersion } from '../../package.json';
@@ -27,6 +32,10 @@ export const MATPLOTLIB_LINE_WIDTH_PT = 1.5;
 
 export interface GenerateOptions {
   datasetFolder: string;
+  /** classic (our generator), blindtest (the BlindTest authors'), or mixed (each row one or the other). */
+  style: GenerateStyle;
+  /** With style 'mixed': the probability that a row is blindtest, 0..1. */
+  blindtestShare: number;
   /** Images PER LABEL for each split (as --num-images in the original script). */
   splits: Partial<Record<SplitName, number>>;
   imageSizes: number[];
@@ -51,7 +60,7 @@ export const DEFAULT_COLORS: [string, string] = ['#ff0000', '#0000ff'];
 
 export function defaultGenerateOptions(): GenerateOptions {
   return {
-    datasetFolder: 'dataset', splits: { train: 100 }, imageSizes: [224], dpi: 100, lineWidths: [], colors: DEFAULT_COLORS,
+    datasetFolder: 'dataset', style: DEFAULT_STYLE, blindtestShare: DEFAULT_BLINDTEST_SHARE, splits: { train: 100 }, imageSizes: [224], dpi: 100, lineWidths: [], colors: DEFAULT_COLORS,
     xJitter: 0, seed: 0, workers: Math.max(1, os.availableParallelism?.() ?? os.cpus().length), format: 'parquet', overwrite: false,
   };
 }
@@ -80,6 +89,10 @@ const HEX = /^#[0-9a-fA-F]{6}$/;
 
 /** Throws a UserError (exit 2) for the first problem; nothing has been written yet. */
 export function validateGenerateOptions(o: GenerateOptions): void {
+  if (!isGenerateStyle(o.style)) throw new UserError(`unknown --style '${o.style}': use classic, blindtest or mixed`);
+  if (typeof o.blindtestShare !== 'number' || !Number.isFinite(o.blindtestShare) || o.blindtestShare < 0 || o.blindtestShare > 1) {
+    throw new UserError(`--blindtest-share must be a number from 0 to 1 (got ${o.blindtestShare})`);
+  }
   const names = Object.keys(o.splits);
   if (names.length === 0) throw new UserError('no split to generate', 'Use --dataset-split train --num-images 100, or --splits train=3000,validation=300.');
   for (const name of names) {
@@ -110,13 +123,7 @@ export function validateGenerateOptions(o: GenerateOptions): void {
   if (!Number.isInteger(o.workers) || o.workers < 0 || o.workers > 256) throw new UserError(`--workers must be an integer from 1 to 256 (got ${o.workers})`);
   if (o.format !== 'parquet' && o.format !== 'imagefolder') throw new UserError(`unknown --format '${o.format}'`, 'Use parquet or imagefolder.');
   checkWritable(o.datasetFolder);
-  if (!o.overwrite) {
-    for (const name of names) {
-      if (splitExists(o.datasetFolder, name)) {
-        throw new UserError(`split '${name}' already exists in ${o.datasetFolder}`, 'Pass --overwrite to replace it, or choose another --dataset-folder.');
-      }
-    }
-  }
+  checkDatasetFolder(o.datasetFolder, names, o.overwrite);
 }
 
 function round3(v: number): number { return Math.round(v * 1000) / 1000; }
@@ -149,14 +156,32 @@ export function effectiveLineWidths(o: GenerateOptions): number[] {
 }
 
 export function geometryOptions(o: GenerateOptions): GeometryOptions {
-  return { imageSizes: o.imageSizes, lineWidths: effectiveLineWidths(o), xJitter: o.xJitter, colors: o.colors };
+  return { style: o.style, blindtestShare: o.blindtestShare, imageSizes: o.imageSizes, lineWidths: effectiveLineWidths(o), xJitter: o.xJitter, colors: o.colors };
 }
+
+/** The image sizes rows of this run can have (for sizing shards). */
+export function possibleImageSizes(o: GenerateOptions): number[] {
+  if (o.style === 'classic') return o.imageSizes;
+  return o.style === 'blindtest' ? [...BLINDTEST_IMAGE_SIZES] : [...o.imageSizes, ...BLINDTEST_IMAGE_SIZES];
+}
+
+/** The blindtest style's fixed choices, as stored in the parameters. */
+export const BLINDTEST_PARAMETERS = {
+  image_sizes: BLINDTEST_IMAGE_SIZES, line_widths_pt: BLINDTEST_LINE_WIDTHS_PT, colors: BLINDTEST_COLORS,
+  source: 'anguyen8/vision-llms-are-blind src/LineIntersection/2dline.ipynb',
+};
 
 /** Everything that determines the rows: stored in intersections.json and the card. */
 export function parametersOf(o: GenerateOptions): Record<string, unknown> {
-  return {
+  const classic = {
     image_sizes: o.imageSizes, dpi: o.dpi, line_widths: effectiveLineWidths(o).map(round3),
     line_widths_from_dpi: o.lineWidths.length === 0, colors: o.colors ?? 'random', x_jitter: o.xJitter,
+  };
+  return {
+    style: o.style,
+    ...(o.style === 'mixed' ? { blindtest_share: o.blindtestShare } : {}),
+    ...(o.style === 'blindtest' ? {} : classic),
+    ...(o.style === 'classic' ? {} : { blindtest: BLINDTEST_PARAMETERS }),
     format: o.format, num_images_per_label: o.splits,
   };
 }
@@ -198,7 +223,10 @@ export async function generateDataset(options: GenerateOptions, sink: EventSink,
   sink.emit(makeEvent('start', { job: 'generate', run_dir: path.resolve(root), config: { dataset_folder: path.resolve(root), seed: options.seed, workers: options.workers, ...parameters } }));
   if (signal?.aborted) throw new CancelledError();
 
-  const tx = new DatasetTransaction(root);
+  // Under the folder's lock: a second job into this folder fails here (exit 2), and the
+  // folder is checked again after finishing any commit that a killed run had begun.
+  const tx = new DatasetTransaction(root, (message) => sink.emit(makeEvent('log', { level: 'warning', message })),
+    () => checkDatasetFolder(root, splits, options.overwrite));
   const pool = makeRenderPool(options.workers);
   let cancelled = false;
   const onAbort = () => { cancelled = true; void pool.close(); };
@@ -222,7 +250,7 @@ export async function generateDataset(options: GenerateOptions, sink: EventSink,
     for (const split of splits) {
       const perLabel = options.splits[split]!;
       const numRows = 3 * perLabel;
-      const { rowsPerShard, numShards } = planShards(numRows, options.imageSizes, options.maxShardRows);
+      const { rowsPerShard, numShards } = planShards(numRows, possibleImageSizes(options), options.maxShardRows);
       const labelCounts: Record<string, number> = { '0': 0, '1': 0, '2': 0 };
       const files: string[] = [];
       let bytes = 0;

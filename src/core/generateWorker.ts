@@ -48,6 +48,7 @@ export function renderChunk(job: RenderJob): RenderedChunk {
       meta[m + 4 + 2 * v] = s.lineA[v][0]; meta[m + 5 + 2 * v] = s.lineA[v][1];
       meta[m + 10 + 2 * v] = s.lineB[v][0]; meta[m + 11 + 2 * v] = s.lineB[v][1];
     }
+    meta[m + 16] = s.style === 'blindtest' ? 1 : 0;
     colors.push(s.colorA, s.colorB);
   }
   return { start: job.start, count, meta, pngs: scratch.slice(0, pos), colors };

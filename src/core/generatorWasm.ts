@@ -1,4 +1,4 @@
-// Loads the generator's WebAssembly module (src/wasm/raster.ts, geometry.ts and row.ts, built to
+// Loads the generator's WebAssembly module (src/wasm/raster.ts, geometry.ts, blindtest.ts and row.ts, built to
 // dist/generator.wasm): compiled once per thread; each IndexRaster has an instance of its own
 // (its own memory), the geometry one more.
 import * as fs from 'node:fs';
@@ -30,9 +30,18 @@ export interface GeometryExports {
   segmentRelation(): number;
   countCrossings(): number;
   checkReadable(lineWidth: number, imageSize: number, wantLabel: number): number;
-  sample(a: number, b: number, c: number, d: number, label: number, sizeCount: number, widthCount: number, randomColors: boolean, xJitter: number): number;
-  /** sample, then draw and deflate (src/wasm/row.ts): the stream's length, or -1. */
-  renderRow(a: number, b: number, c: number, d: number, label: number, sizeCount: number, widthCount: number, randomColors: boolean, xJitter: number): number;
+  rowImageSize(): number; rowLineWidth(): number;
+  /** The style codes of src/wasm/blindtest.ts. */
+  STYLE_CLASSIC: WebAssembly.Global; STYLE_BLINDTEST: WebAssembly.Global; STYLE_MIXED: WebAssembly.Global;
+  chosenStyle(): number;
+  /** The order swaps of the blindtest tick pairs last drawn. */
+  tickSwaps(): number;
+  /** A row's sample in `style` (src/wasm/blindtest.ts): 1, or 0 when no sample was found. */
+  sampleRow(a: number, b: number, c: number, d: number, label: number, style: number, share: number,
+    sizeCount: number, widthCount: number, randomColors: boolean, xJitter: number): number;
+  /** sampleRow, then draw and deflate (src/wasm/row.ts): the stream's length, or -1. */
+  renderRow(a: number, b: number, c: number, d: number, label: number, style: number, share: number,
+    sizeCount: number, widthCount: number, randomColors: boolean, xJitter: number): number;
   /** The CRC-32 of "IDAT" and the stream renderRow wrote. */
   rowCrc(): number;
 }

@@ -7,6 +7,9 @@
 // the generator and the tests call.
 import { instantiateGenerator } from './generatorWasm';
 import { samplePath } from './renderedChunk';
+import { BLINDTEST_COLORS, type GenerateStyle, type RowStyle } from './styles';
+
+export type { GenerateStyle, RowStyle } from './styles';
 
 export type Point = [number, number];
 export type Polyline = [Point, Point, Point];
@@ -158,6 +161,10 @@ export function rngFor(seed: number, split: string, index: number): () => number
 // Sampling.
 
 export interface GeometryOptions {
+  /** Row style (default classic); the other fields are the classic style's choices. */
+  style?: GenerateStyle;
+  /** With style 'mixed': the probability that a row is blindtest (0..1). */
+  blindtestShare?: number;
   /** Image sizes to draw from (one per image, uniformly). */
   imageSizes: number[];
   /** Line widths in pixels to draw from (one per image, uniformly). */
@@ -172,6 +179,7 @@ export interface Sample {
   split: string;
   index: number;
   label: number;
+  style: RowStyle;
   lineA: Polyline;
   lineB: Polyline;
   colorA: string;
@@ -241,18 +249,25 @@ export function renderRow(seed: number, split: string, index: number, opts: Geom
   return { sample, zlib: new Uint8Array(wasm.memory.buffer, wasm.outPtr(), zlibLength), crc: wasm.rowCrc() >>> 0 };
 }
 
+const STYLE_CODES: Record<GenerateStyle, number> = { classic: wasm.STYLE_CLASSIC.value, blindtest: wasm.STYLE_BLINDTEST.value, mixed: wasm.STYLE_MIXED.value };
+
 function sampleInModule(seed: number, split: string, index: number, opts: GeometryOptions, render: boolean): { sample: Sample; zlibLength: number } {
   putChoices(opts);
   const label = labelForIndex(index);
   const [a, b, c, d] = seedsFor(seed, split, index);
+  const style = STYLE_CODES[opts.style ?? 'classic'], share = opts.blindtestShare ?? 0;
+  if (style === undefined) throw new Error(`unknown style '${opts.style}'`);
   const sizes = opts.imageSizes.length, widths = opts.lineWidths.length, random = opts.colors === null;
   const zlibLength = render
-    ? wasm.renderRow(a, b, c, d, label, sizes, widths, random, opts.xJitter)
-    : wasm.sample(a, b, c, d, label, sizes, widths, random, opts.xJitter) ? 0 : -1;
-  const imageSize = opts.imageSizes[wasm.sizeIndex()], lineWidth = opts.lineWidths[wasm.widthIndex()];
-  if (zlibLength < 0) throw new Error(`could not draw a readable image with ${label} crossings at ${imageSize} px and line width ${lineWidth} px after ${MAX_ATTEMPTS} attempts`);
+    ? wasm.renderRow(a, b, c, d, label, style, share, sizes, widths, random, opts.xJitter)
+    : wasm.sampleRow(a, b, c, d, label, style, share, sizes, widths, random, opts.xJitter) ? 0 : -1;
+  const rowStyle: RowStyle = wasm.chosenStyle() === STYLE_CODES.blindtest ? 'blindtest' : 'classic';
+  const imageSize = wasm.rowImageSize(), lineWidth = wasm.rowLineWidth();
+  if (zlibLength < 0) throw new Error(`could not draw a ${rowStyle} image with ${label} crossings at ${imageSize} px and line width ${lineWidth} px after ${MAX_ATTEMPTS} attempts`);
   const m = memory(), at = wasm.linesPtr() / 8, draws = wasm.colorDrawsPtr() / 8;
-  const [colorA, colorB] = opts.colors ?? colorsFromDraws(m.subarray(draws, draws + 6));
-  const sample = { split, index, label, lineA: getLine(m, at), lineB: getLine(m, at + 6), colorA, colorB, lineWidth, imageSize, path: samplePath(split, label, index) };
+  const [colorA, colorB] = rowStyle === 'blindtest' ? BLINDTEST_COLORS : opts.colors ?? colorsFromDraws(m.subarray(draws, draws + 6));
+  const sample: Sample = {
+    split, index, label, style: rowStyle, lineA: getLine(m, at), lineB: getLine(m, at + 6), colorA, colorB, lineWidth, imageSize, path: samplePath(split, label, index),
+  };
   return { sample, zlibLength };
 }

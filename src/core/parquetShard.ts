@@ -45,6 +45,7 @@ const VALUES: Record<string, Values> = {
   color_b: { kind: 'string', get: (r) => r.colorB },
   line_width: { kind: 'double', get: (r) => r.lineWidth },
   image_size: { kind: 'int32', get: (r) => r.imageSize },
+  style: { kind: 'string', get: (r) => r.style },
 };
 const WIDTH = { int64: 8, int32: 4, double: 8 } as const;
 

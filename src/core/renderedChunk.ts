@@ -20,7 +20,8 @@ export type RenderedRow = Omit<Sample, 'split'> & { png: Uint8Array };
  * The rows of a job packed into two buffers, so a reply moves by transfer instead of the
  * structured clone of an object per row (which cost the worker and the main thread more
  * than rendering): `meta` holds META_STRIDE numbers a row (label, line width, image size,
- * end offset of its PNG in `pngs`, then the 12 coordinates of line a and line b).
+ * end offset of its PNG in `pngs`, the 12 coordinates of line a and line b, then its style:
+ * 0 classic, 1 blindtest).
  */
 export interface RenderedChunk {
   start: number;
@@ -31,7 +32,7 @@ export interface RenderedChunk {
   colors: string[];
 }
 
-export const META_STRIDE = 16;
+export const META_STRIDE = 17;
 
 export type WorkerReply = { type: 'chunk'; chunk: RenderedChunk } | { type: 'error'; message: string };
 
@@ -44,7 +45,7 @@ export function chunkRows(c: RenderedChunk, split: string): RenderedRow[] {
     const point = (o: number): [number, number] => [c.meta[m + o], c.meta[m + o + 1]];
     const label = c.meta[m], index = c.start + k;
     rows.push({
-      index, label, lineA: [point(4), point(6), point(8)], lineB: [point(10), point(12), point(14)],
+      index, label, style: c.meta[m + 16] === 1 ? 'blindtest' : 'classic', lineA: [point(4), point(6), point(8)], lineB: [point(10), point(12), point(14)],
       colorA: c.colors[2 * k], colorB: c.colors[2 * k + 1], lineWidth: c.meta[m + 1], imageSize: c.meta[m + 2],
       path: samplePath(split, label, index), png: c.pngs.subarray(from, to),
     });

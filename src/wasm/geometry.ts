@@ -249,7 +249,7 @@ export function checkReadable(lineWidth: f64, imageSize: f64, wantLabel: i32): i
 
 let ra: u32 = 0, rb: u32 = 0, rc: u32 = 0, rd: u32 = 0;
 
-function random(): f64 {
+export function random(): f64 {
   const t = ra + rb + rd;
   rd = rd + 1;
   ra = rb ^ (rb >>> 9);
@@ -259,7 +259,7 @@ function random(): f64 {
 }
 
 /** An index into `count` choices. */
-function pick(count: i32): i32 {
+export function pick(count: i32): i32 {
   return <i32>Math.min(<f64>(count - 1), Math.floor(random() * count));
 }
 
@@ -277,26 +277,38 @@ function randomLines(imageSize: f64, xJitter: f64): void {
 
 let chosenSize: i32 = 0;
 let chosenWidth: i32 = 0;
+/** The row's image size and line width in pixels (either style). */
+let rowSize: f64 = 0;
+let rowWidth: f64 = 0;
 const colorDraws = memory.data(6 * 8, 8);
 
 export function sizeIndex(): i32 { return chosenSize; }
 export function widthIndex(): i32 { return chosenWidth; }
+export function rowImageSize(): f64 { return rowSize; }
+export function rowLineWidth(): f64 { return rowWidth; }
 export function colorDrawsPtr(): usize { return colorDraws; }
+/** For another style's sampler (blindtest.ts): the row's size and width in pixels. */
+export function setRowSizeWidth(size: f64, width: f64): void { rowSize = size; rowWidth = width; }
 
-/**
- * The sample of a row whose PRNG state is (a, b, c, d) before its 12 warm-up draws: picks the
- * image size and line width (`sizeIndex`, `widthIndex` into the `sizeCount` sizes and
- * `widthCount` widths put at `sizesPtr`/`widthsPtr`), with `randomColors` the 6 draws of its
- * colours (at `colorDrawsPtr`), then draws lines until the picture is readable with `label`
- * crossings (in `lines`). Returns false when MAX_ATTEMPTS were not enough.
- */
-export function sample(a: u32, b: u32, c: u32, d: u32, label: i32, sizeCount: i32, widthCount: i32, randomColors: bool, xJitter: f64): bool {
+/** Starts the PRNG of a row at state (a, b, c, d), then its 12 warm-up draws (as rngFor). */
+export function seedRow(a: u32, b: u32, c: u32, d: u32): void {
   ra = a; rb = b; rc = c; rd = d;
   for (let i = 0; i < 12; i++) random();
+}
+
+/**
+ * The classic sample of a row, its PRNG seeded (`seedRow`): picks the image size and line
+ * width (`sizeIndex`, `widthIndex` into the `sizeCount` sizes and `widthCount` widths put at
+ * `sizesPtr`/`widthsPtr`), with `randomColors` the 6 draws of its colours (at
+ * `colorDrawsPtr`), then draws lines until the picture is readable with `label` crossings
+ * (in `lines`). Returns false when MAX_ATTEMPTS were not enough.
+ */
+export function sampleClassic(label: i32, sizeCount: i32, widthCount: i32, randomColors: bool, xJitter: f64): bool {
   chosenSize = pick(sizeCount);
   chosenWidth = pick(widthCount);
   if (randomColors) for (let i = 0; i < 6; i++) store<f64>(colorDraws + (<usize>i << 3), random());
   const imageSize = load<f64>(sizes + (<usize>chosenSize << 3)), lineWidth = load<f64>(widths + (<usize>chosenWidth << 3));
+  rowSize = imageSize; rowWidth = lineWidth;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     randomLines(imageSize, xJitter);
     if (checkReadable(lineWidth, imageSize, label) == OK) return true;

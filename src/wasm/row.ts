@@ -1,19 +1,21 @@
 // AssemblyScript (see raster.ts and geometry.ts): one row of the dataset in one call, for the
 // generator's workers: sample the lines, draw them, compress the image. The worker then only
 // reads the results and wraps the stream in a PNG.
-import { sample, sizeIndex, widthIndex, sizesPtr, widthsPtr, linesPtr } from './geometry';
+import { linesPtr, rowImageSize, rowLineWidth } from './geometry';
+import { sampleRow } from './blindtest';
 import { setSize, begin, addSegment, draw, deflateImage, outPtr } from './raster';
 
 /**
- * The row whose PRNG state is (a, b, c, d) (see `sample`): its lines are then at `linesPtr()`,
- * its choices at `sizeIndex()`/`widthIndex()`, its image drawn and its zlib stream at
- * `outPtr()`. Returns the stream's length, or -1 when no readable sample was found.
+ * The row whose PRNG state is (a, b, c, d) (see `sampleRow`, blindtest.ts): its lines are then
+ * at `linesPtr()`, its choices at `chosenStyle()`, `rowImageSize()`, `rowLineWidth()` (and for
+ * classic rows `sizeIndex()`/`widthIndex()`), its image drawn and its zlib stream at
+ * `outPtr()`. Returns the stream's length, or -1 when no sample was found.
  */
-export function renderRow(a: u32, b: u32, c: u32, d: u32, label: i32, sizeCount: i32, widthCount: i32, randomColors: bool, xJitter: f64): i32 {
-  if (!sample(a, b, c, d, label, sizeCount, widthCount, randomColors, xJitter)) return -1;
-  const size = <i32>load<f64>(sizesPtr() + (<usize>sizeIndex() << 3));
-  setSize(size);
-  begin(load<f64>(widthsPtr() + (<usize>widthIndex() << 3)));
+export function renderRow(a: u32, b: u32, c: u32, d: u32, label: i32, style: i32, share: f64,
+  sizeCount: i32, widthCount: i32, randomColors: bool, xJitter: f64): i32 {
+  if (!sampleRow(a, b, c, d, label, style, share, sizeCount, widthCount, randomColors, xJitter)) return -1;
+  setSize(<i32>rowImageSize());
+  begin(rowLineWidth());
   const lines = linesPtr();
   for (let line = 0; line < 2; line++) {
     for (let i = 0; i < 2; i++) {

@@ -34,6 +34,7 @@ function referenceShard(file: string, rows: RenderedRow[], createdBy: string): B
     { name: 'color_b', data: rows.map((r) => r.colorB), ...plain },
     { name: 'line_width', data: rows.map((r) => r.lineWidth), ...plain },
     { name: 'image_size', data: rows.map((r) => r.imageSize), ...plain },
+    { name: 'style', data: rows.map((r) => r.style), ...plain },
   ];
   if (rows.length) void writer.write({ columnData, rowGroupSize: ROW_GROUP_SIZE });
   writer.finish();
@@ -49,7 +50,7 @@ function makeRows(n: number, pngSize: (i: number) => number, text = (i: number) 
     return {
       index: i, label: i % 3, png, path: text(i), colorA: '#ff0000', colorB: i % 5 ? '#0000ff' : '#12ab9f',
       lineA: [[0, y(1)], [100.0625 + i / 16, y(2)], [224, y(3)]], lineB: [[0, y(4)], [99.5, y(5)], [224, y(6)]],
-      lineWidth: 2.0833333333333335 + (i % 4) / 8, imageSize: i % 7 ? 224 : 448,
+      lineWidth: 2.0833333333333335 + (i % 4) / 8, imageSize: i % 7 ? 224 : 448, style: i % 4 === 1 ? 'blindtest' : 'classic',
     };
   });
 }
@@ -125,5 +126,7 @@ test('read back by hyparquet: every column of every row', async () => {
     assert.equal(b.color_b, r.colorB);
     assert.equal(b.line_width, r.lineWidth);
     assert.equal(b.image_size, r.imageSize);
+    assert.equal(b.style, r.style);
   });
+  assert.deepEqual([...new Set(back.map((b) => b.style))].sort(), ['blindtest', 'classic']);
 });

@@ -4,18 +4,24 @@
 import { parseArgs } from 'node:util';
 import { UserError, makeEvent } from '../../core/events';
 import {
-  CancelledError, DEFAULT_COLORS, defaultGenerateOptions, generateDataset, parseSplitsSpec, validateGenerateOptions,
+  CancelledError, DEFAULT_BLINDTEST_SHARE, DEFAULT_COLORS, DEFAULT_STYLE, defaultGenerateOptions, generateDataset, parseSplitsSpec, validateGenerateOptions,
   type GenerateOptions,
 } from '../../core/generate';
 import type { SplitName } from '../../core/datasetWrite';
 import { sinkFor } from '../output';
+import { isGenerateStyle } from '../../core/styles';
 
 export const HELP = `Usage: intersections generate [options]
 
 Generates a balanced line-intersection dataset (BlindTest Task 1): Parquet shards under
 <folder>/data, README.md (dataset card) and intersections.json. Counts are PER LABEL.
 
-Options (defaults as in the original script):
+Options (defaults as in the original script; --image-size, --dpi, --line-width, --colors,
+--random-colors and --x-jitter shape the classic images only):
+  --style S               classic (our readable pictures), blindtest (the BlindTest authors'
+                          generator: 13-tick grid, 384/768/1152 px, 2 or 4 pt, blue then red),
+                          or mixed: each image blindtest with probability --blindtest-share (${DEFAULT_STYLE})
+  --blindtest-share F     with --style mixed: share of blindtest images, 0..1 (${DEFAULT_BLINDTEST_SHARE})
   --image-size N[,N...]   image size in pixels, 64..4096; several = one picked per image (224)
   --dpi N                 sets the default line width, matplotlib's 1.5 pt: 1.5*dpi/72 px (100)
   --num-images N          images per label for --dataset-split (100 -> 300 images)
@@ -74,6 +80,7 @@ export function parseGenerateArgs(argv: string[]): ParsedGenerateArgs {
       args: joinNegativeValues(argv),
       allowPositionals: false,
       options: {
+        style: { type: 'string' }, 'blindtest-share': { type: 'string' },
         'image-size': { type: 'string' }, dpi: { type: 'string' }, 'num-images': { type: 'string' },
         'dataset-folder': { type: 'string' }, 'dataset-split': { type: 'string' }, splits: { type: 'string' },
         seed: { type: 'string' }, workers: { type: 'string' }, format: { type: 'string' },
@@ -88,6 +95,7 @@ export function parseGenerateArgs(argv: string[]): ParsedGenerateArgs {
   }
   const v = parsed.values;
   const o = defaultGenerateOptions();
+  parseStyle(v, o);
   if (v['image-size'] !== undefined) o.imageSizes = numberList('--image-size', v['image-size']);
   if (v.dpi !== undefined) o.dpi = Number(v.dpi);
   if (v['dataset-folder'] !== undefined) o.datasetFolder = v['dataset-folder'];
@@ -125,6 +133,26 @@ export function parseGenerateArgs(argv: string[]): ParsedGenerateArgs {
     throw new UserError('--dataset-id, --token and --private only apply with --push-to-hub');
   }
   return { options: o, json: Boolean(v.json), help: Boolean(v.help), push };
+}
+
+const CLASSIC_FLAGS = ['image-size', 'dpi', 'line-width', 'colors', 'random-colors', 'x-jitter'] as const;
+
+/** --style and --blindtest-share, and the flags that do not apply to the chosen style. */
+function parseStyle(v: Record<string, string | boolean | undefined>, o: GenerateOptions): void {
+  if (v.style !== undefined) {
+    if (!isGenerateStyle(v.style)) throw new UserError(`unknown --style '${v.style}': use classic, blindtest or mixed`);
+    o.style = v.style;
+  }
+  const share = v['blindtest-share'];
+  if (typeof share === 'string') {
+    if (o.style !== 'mixed') throw new UserError(`--blindtest-share only applies with --style mixed (got --style ${o.style})`);
+    if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(share)) throw new UserError(`--blindtest-share must be a number from 0 to 1 (got '${share}')`);
+    o.blindtestShare = Number(share);
+  }
+  if (o.style === 'blindtest') {
+    const given = CLASSIC_FLAGS.filter((f) => v[f] !== undefined);
+    if (given.length) throw new UserError(`--${given[0]} does not apply to --style blindtest (its sizes, widths and colours are the BlindTest generator's); use --style classic or mixed`);
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
