@@ -5,6 +5,8 @@
 // appears only when complete and an interrupted run leaves the previous state as it was.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UserError } from './events';
+import { acquireFolderLock, faultPoint, fsyncFile, isLockFile, pidAlive, writeFileAtomic, type FolderLock } from './ownership';
 
 export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
@@ -100,14 +102,64 @@ export interface DatasetInfo {
   splits: Record<string, SplitInfo>;
 }
 
-/** The existing intersections.json, or undefined when absent or unreadable. */
-export function readDatasetInfo(root: string): DatasetInfo | undefined {
-  try {
-    const info = JSON.parse(fs.readFileSync(path.join(root, INFO_FILE), 'utf8')) as DatasetInfo;
-    return info && typeof info === 'object' && info.splits && typeof info.splits === 'object' ? info : undefined;
-  } catch {
-    return undefined;
+const SHARD_NAME = /^data\/(train|validation|test)-\d{5}-of-\d{5}\.parquet$/;
+
+/** What is wrong with a parsed intersections.json, or undefined when it is well formed. */
+export function datasetInfoProblem(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return 'it is not a JSON object';
+  const info = value as Record<string, unknown>;
+  if (typeof info.format_version !== 'number') return 'format_version is missing';
+  if (info.format_version > FORMAT_VERSION) return `format_version ${info.format_version} is newer than this tool reads (${FORMAT_VERSION})`;
+  if (!info.splits || typeof info.splits !== 'object' || Array.isArray(info.splits)) return 'splits is not an object';
+  for (const [name, v] of Object.entries(info.splits as Record<string, unknown>)) {
+    if (!SPLIT_NAMES.includes(name as SplitName)) return `unknown split '${name}' in splits`;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return `splits.${name} is not an object`;
+    const sp = v as Record<string, unknown>;
+    for (const key of ['num_rows', 'num_bytes', 'seed']) {
+      if (typeof sp[key] !== 'number' || !Number.isFinite(sp[key])) return `splits.${name} has no ${key} (a number)`;
+    }
+    const counts = sp.label_counts;
+    if (!counts || typeof counts !== 'object' || Array.isArray(counts)) return `splits.${name} has no label_counts`;
+    for (const [label, n] of Object.entries(counts)) {
+      if (!LABEL_NAMES.includes(label as never) || typeof n !== 'number') return `splits.${name}.label_counts.${label} is not a count of label 0, 1 or 2`;
+    }
+    if (typeof sp.imagefolder !== 'boolean') return `splits.${name} has no imagefolder (true or false)`;
+    if (!Array.isArray(sp.files)) return `splits.${name} has no files list`;
+    for (const f of sp.files) {
+      // Only names the generator writes: the file list decides what --overwrite removes.
+      const m = typeof f === 'string' ? SHARD_NAME.exec(f) : null;
+      if (!m || m[1] !== name) return `splits.${name}.files holds ${JSON.stringify(f)}, not a shard name like data/${name}-00000-of-00001.parquet`;
+    }
   }
+  return undefined;
+}
+
+/**
+ * The folder's intersections.json: undefined when absent; a UserError (exit 2) saying what is
+ * wrong when it cannot be read or is malformed, before anything is written.
+ */
+export function loadDatasetInfo(root: string): DatasetInfo | undefined {
+  const file = path.join(root, INFO_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw malformedInfo(file, `it is not valid JSON (${(err as Error).message})`);
+  }
+  const problem = datasetInfoProblem(value);
+  if (problem) throw malformedInfo(file, problem);
+  return value as DatasetInfo;
+}
+
+function malformedInfo(file: string, problem: string): UserError {
+  return new UserError(`${file} is malformed: ${problem}`, 'It lists the dataset\'s files: restore it (or the whole dataset), or choose another --dataset-folder.');
 }
 
 function yamlString(s: string): string {
@@ -206,66 +258,204 @@ function sizeCategory(n: number): string {
 }
 
 // ---------------------------------------------------------------------------------------
-// The folder: existing splits, temp folders, atomic commit
+// The folder: what is ours, temp folders, the journaled commit
+//
+// The tool writes a dataset folder only when it is new, empty, or ours (it holds our
+// intersections.json), and replaces or removes only the files that intersections.json lists.
+// A generation writes into a temp folder inside the dataset folder; the commit then moves old
+// files of the regenerated splits into the temp folder's trash/ and the new ones into place.
+// Before the first move it writes the whole plan (commit.json): if the process dies during the
+// moves, the next run under the lock finishes them (roll forward) instead of deleting the trash.
+// A temp folder without commit.json had touched nothing outside itself, and is just removed.
 
-/** Files that make up a split now: Parquet shards and the image-folder directory. */
-export function splitFiles(root: string, split: string): { parquet: string[]; imagefolder: string | undefined } {
-  const dataDir = path.join(root, 'data');
-  let parquet: string[] = [];
-  try {
-    parquet = fs.readdirSync(dataDir).filter((f) => f.startsWith(`${split}-`) && f.endsWith('.parquet')).map((f) => path.join(dataDir, f));
-  } catch { /* no data folder */ }
-  const dir = path.join(root, split);
-  let imagefolder: string | undefined;
-  try { if (fs.statSync(dir).isDirectory()) imagefolder = dir; } catch { /* absent */ }
-  return { parquet, imagefolder };
+const COMMIT_FILE = 'commit.json';
+
+interface CommitPlan {
+  /** [from, to], relative to the dataset folder, in order: old files to trash, new ones in. */
+  moves: [string, string][];
+  info: DatasetInfo;
+  readme: string;
 }
 
-export function splitExists(root: string, split: string): boolean {
-  const f = splitFiles(root, split);
-  return f.parquet.length > 0 || f.imagefolder !== undefined;
+export type DatasetFolderState =
+  | { kind: 'absent' | 'empty' }
+  | { kind: 'ours'; info: DatasetInfo | undefined; pending: boolean }
+  | { kind: 'foreign'; entries: string[] };
+
+/** Names that are ours whatever the folder holds: temp folders and the lock. */
+function isOwnHidden(name: string): boolean {
+  return name.startsWith(TEMP_PREFIX) || isLockFile(name);
 }
 
-function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
-}
-
-/** Removes temp folders left by runs that were killed (their process is gone). */
-export function removeStaleTempFolders(root: string): string[] {
-  const removed: string[] = [];
+/** The temp folders of earlier runs whose commit had begun (they hold commit.json). */
+function pendingCommits(root: string): string[] {
   let names: string[] = [];
-  try { names = fs.readdirSync(root); } catch { return removed; }
-  for (const name of names) {
-    if (!name.startsWith(TEMP_PREFIX)) continue;
-    const pid = Number(name.slice(TEMP_PREFIX.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) continue;
-    if (pid === process.pid) continue;
-    fs.rmSync(path.join(root, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
+  try { names = fs.readdirSync(root); } catch { return []; }
+  return names.filter((n) => n.startsWith(TEMP_PREFIX) && fs.existsSync(path.join(root, n, COMMIT_FILE))).map((n) => path.join(root, n));
 }
 
-function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+function readPlan(tempDir: string): CommitPlan | undefined {
+  try {
+    const plan = JSON.parse(fs.readFileSync(path.join(tempDir, COMMIT_FILE), 'utf8')) as CommitPlan;
+    return Array.isArray(plan.moves) && !datasetInfoProblem(plan.info) && typeof plan.readme === 'string' ? plan : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * A generation in progress: a temp folder inside the dataset folder that receives the new
- * splits, then `commit` swaps them in with renames. `abort` removes the temp folder.
+ * Whether the folder is ours to write: absent, empty (but for our own temp folders and lock),
+ * holding our intersections.json (validated: a UserError says what is wrong), or holding a
+ * commit of ours that was interrupted (the next transaction finishes it).
+ */
+export function datasetFolderState(root: string): DatasetFolderState {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
+    throw new UserError(`cannot read the dataset folder ${root}: ${(err as Error).message}`);
+  }
+  const pending = pendingCommits(root).map(readPlan).find((p) => p !== undefined);
+  const info = loadDatasetInfo(root);
+  if (pending) return { kind: 'ours', info: pending.info, pending: true };
+  if (info) return { kind: 'ours', info, pending: false };
+  const visible = names.filter((n) => !isOwnHidden(n));
+  return visible.length === 0 ? { kind: 'empty' } : { kind: 'foreign', entries: visible };
+}
+
+/** The refusal for a folder that holds files but no dataset of ours (exit 2, one line). */
+export function foreignFolderError(root: string, entries: string[]): UserError {
+  const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? `, … (${entries.length} entries)` : '');
+  return new UserError(`${root} is not empty and holds no intersections.json, so it is not a dataset written by this tool (it holds ${shown})`,
+    'Choose a new or empty --dataset-folder, e.g. datasets/lines; nothing was written.');
+}
+
+/** Files of a split that the folder's intersections.json says are ours, relative to the folder. */
+export function ownedSplitFiles(info: DatasetInfo | undefined, split: string): string[] {
+  const sp = info?.splits[split];
+  if (!sp) return [];
+  return [...sp.files, ...(sp.imagefolder ? [split] : [])];
+}
+
+/** Whether the dataset folder holds the split, by its intersections.json (or an unfinished commit). */
+export function splitExists(root: string, split: string): boolean {
+  const state = datasetFolderState(root);
+  return state.kind === 'ours' && state.info?.splits[split] !== undefined;
+}
+
+/** Paths a new split would be written to (or read back as part of it) that exist but are not listed as ours. */
+export function unownedSplitPaths(root: string, info: DatasetInfo | undefined, split: string, imagefolder: boolean): string[] {
+  const owned = new Set(ownedSplitFiles(info, split));
+  const found: string[] = [];
+  try {
+    for (const f of fs.readdirSync(path.join(root, 'data'))) {
+      if (f.startsWith(`${split}-`) && !owned.has(`data/${f}`)) found.push(`data/${f}`);
+    }
+  } catch { /* no data folder */ }
+  if (imagefolder && fs.existsSync(path.join(root, split)) && !owned.has(split)) found.push(split);
+  return found;
+}
+
+/**
+ * Read-only checks before a generation writes anything (UserError, exit 2): the folder is
+ * ours or new, its intersections.json is well formed, and each split is replaced only with
+ * `overwrite` and only where every file it would write is ours.
+ */
+export function checkDatasetFolder(root: string, splits: string[], overwrite: boolean, imagefolder: boolean): void {
+  const state = datasetFolderState(root);
+  if (state.kind === 'foreign') throw foreignFolderError(root, state.entries);
+  if (state.kind !== 'ours') return;
+  for (const split of splits) {
+    if (state.info?.splits[split] && !overwrite) {
+      throw new UserError(`split '${split}' already exists in ${root}`, 'Pass --overwrite to replace it, or choose another --dataset-folder.');
+    }
+    const strangers = unownedSplitPaths(root, state.info, split, imagefolder);
+    if (strangers.length) {
+      throw new UserError(`${path.join(root, strangers[0])} is in the way of split '${split}' and is not listed in intersections.json`, 'Move it out of the dataset folder, or choose another --dataset-folder; nothing was written.');
+    }
+  }
+}
+
+/** A journaled move may only touch dataset-shaped names inside the folder (a planted commit.json moves nothing else). */
+function moveAllowed(tempName: string, from: string, to: string): boolean {
+  const item = /^(?:data\/(?:train|validation|test)-\d{5}-of-\d{5}\.parquet|train|validation|test)$/;
+  const inTemp = (p: string) => p.startsWith(`${tempName}/`) && item.test(p.slice(tempName.length + 1));
+  const inTrash = (p: string) => new RegExp(`^${tempName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/trash/\\d+$`).test(p);
+  return (item.test(from) && inTrash(to)) || (inTemp(from) && to === from.slice(tempName.length + 1));
+}
+
+/** Carries out a commit plan; every step can be repeated, so a killed commit can be finished. */
+function applyPlan(root: string, tempDir: string, plan: CommitPlan): void {
+  const tempName = path.basename(tempDir);
+  const abs = (p: string) => path.join(root, ...p.split('/'));
+  for (const [from, to] of plan.moves) {
+    if (!moveAllowed(tempName, from, to)) throw new UserError(`${path.join(tempDir, COMMIT_FILE)} asks for a move this tool never makes (${from} -> ${to})`, 'Remove that folder; nothing was changed.');
+  }
+  fs.mkdirSync(path.join(root, 'data'), { recursive: true });
+  for (const [from, to] of plan.moves) {
+    const toTrash = to.startsWith(`${tempName}/trash/`);
+    // Old file to trash: done when the trash entry exists (its old name may hold the new file by now).
+    if (toTrash && fs.existsSync(abs(to))) continue;
+    if (!fs.existsSync(abs(from))) continue;
+    fs.renameSync(abs(from), abs(to));
+    faultPoint(`move ${from}`);
+  }
+  writeFileAtomic(path.join(root, 'README.md'), plan.readme);
+  writeFileAtomic(path.join(root, INFO_FILE), JSON.stringify(plan.info, null, 2) + '\n');
+  fs.rmSync(tempDir, { recursive: true, force: true });
+  faultPoint('remove temp');
+}
+
+/**
+ * Finishes commits that a killed run had begun and removes temp folders of runs that died
+ * before committing (their process is gone). Call with the folder's lock held.
+ */
+export function recoverDatasetFolder(root: string): { finished: string[]; removed: string[] } {
+  const finished: string[] = [];
+  const removed: string[] = [];
+  let names: string[] = [];
+  try { names = fs.readdirSync(root); } catch { return { finished, removed }; }
+  for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX)).sort()) {
+    const pid = Number(name.slice(TEMP_PREFIX.length).split('-')[0]);
+    if (pid === process.pid || (Number.isInteger(pid) && pid > 0 && pidAlive(pid))) continue;
+    const dir = path.join(root, name);
+    const plan = fs.existsSync(path.join(dir, COMMIT_FILE)) ? readPlan(dir) : undefined;
+    if (plan) {
+      applyPlan(root, dir, plan);
+      finished.push(name);
+    } else {
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(name);
+    }
+  }
+  return { finished, removed };
+}
+
+/**
+ * A generation in progress: holds the folder's lock, and a temp folder inside the dataset
+ * folder that receives the new splits; `commit` swaps them in. `abort` removes the temp folder.
  */
 export class DatasetTransaction {
   readonly tempDir: string;
   private done = false;
   private readonly createdRoot: string | undefined;
+  private readonly lock: FolderLock;
 
-  constructor(readonly root: string) {
+  /** `check` runs under the lock after recovery (the folder may have changed since validation). */
+  constructor(readonly root: string, onMessage?: (message: string) => void, check?: () => void) {
     this.createdRoot = fs.mkdirSync(root, { recursive: true });
-    removeStaleTempFolders(root);
-    this.tempDir = fs.mkdtempSync(path.join(root, `${TEMP_PREFIX}${process.pid}-`));
-    fs.mkdirSync(path.join(this.tempDir, 'data'));
+    this.lock = acquireFolderLock(root, 'generate', onMessage);
+    try {
+      const { finished } = recoverDatasetFolder(root);
+      if (finished.length) onMessage?.(`finished the commit of an interrupted generation in ${root}`);
+      check?.();
+      this.tempDir = fs.mkdtempSync(path.join(root, `${TEMP_PREFIX}${process.pid}-`));
+      fs.mkdirSync(path.join(this.tempDir, 'data'));
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
   }
 
   /** Where a new shard goes before commit. */
@@ -279,43 +469,53 @@ export class DatasetTransaction {
   }
 
   /**
-   * Moves the new splits into place (replacing old files of those splits), then rewrites
-   * intersections.json and README.md, merging the info of splits that were already there.
-   * Synchronous on purpose: a signal handler cannot run in the middle of it.
+   * Moves the new splits into place (the old files of those splits, as listed in
+   * intersections.json, go to the trash), then rewrites intersections.json and README.md,
+   * merging the info of splits that were already there. Synchronous on purpose: a signal
+   * handler cannot run in the middle of it; a kill -9 is finished by the next run.
    */
   commit(newSplits: Record<string, SplitInfo>, latest: { seed: number; parameters: Record<string, unknown> }, generator: { name: string; version: string }): DatasetInfo {
-    const trash = path.join(this.tempDir, 'trash');
-    fs.mkdirSync(trash);
-    const dataDir = path.join(this.root, 'data');
-    fs.mkdirSync(dataDir, { recursive: true });
+    const previous = loadDatasetInfo(this.root);
+    const tempName = path.basename(this.tempDir);
+    const moves: [string, string][] = [];
+    const newNames: string[] = [];
     for (const split of Object.keys(newSplits)) {
-      const old = splitFiles(this.root, split);
-      for (const f of old.parquet) fs.renameSync(f, path.join(trash, path.basename(f)));
-      if (old.imagefolder) fs.renameSync(old.imagefolder, path.join(trash, `imagefolder-${split}`));
-      for (const f of fs.readdirSync(path.join(this.tempDir, 'data')).filter((n) => n.startsWith(`${split}-`))) {
-        fs.renameSync(path.join(this.tempDir, 'data', f), path.join(dataDir, f));
+      for (const old of ownedSplitFiles(previous, split)) {
+        if (fs.existsSync(path.join(this.root, ...old.split('/')))) moves.push([old, `${tempName}/trash/${moves.length}`]);
       }
-      if (newSplits[split].imagefolder) fs.renameSync(path.join(this.tempDir, split), path.join(this.root, split));
+      for (const f of fs.readdirSync(path.join(this.tempDir, 'data')).filter((n) => n.startsWith(`${split}-`)).sort()) newNames.push(`data/${f}`);
+      if (newSplits[split].imagefolder) newNames.push(split);
     }
-    const previous = readDatasetInfo(this.root);
+    for (const n of newNames) {
+      const file = path.join(this.tempDir, ...n.split('/'));
+      if (fs.statSync(file).isFile()) fsyncFile(file);
+      moves.push([`${tempName}/${n}`, n]);
+    }
     const splits: Record<string, SplitInfo> = {};
     for (const s of SPLIT_NAMES) {
       if (newSplits[s]) splits[s] = newSplits[s];
-      else if (previous?.splits[s] && splitExists(this.root, s)) splits[s] = previous.splits[s];
+      else if (previous?.splits[s]) splits[s] = previous.splits[s];
     }
     const info: DatasetInfo = { generator, format_version: FORMAT_VERSION, seed: latest.seed, parameters: latest.parameters, splits };
-    writeFileAtomic(path.join(this.root, INFO_FILE), JSON.stringify(info, null, 2) + '\n');
-    writeFileAtomic(path.join(this.root, 'README.md'), datasetCard(info, path.basename(path.resolve(this.root))));
-    this.done = true;
-    fs.rmSync(this.tempDir, { recursive: true, force: true });
+    const plan: CommitPlan = { moves, info, readme: datasetCard(info, path.basename(path.resolve(this.root))) };
+    fs.mkdirSync(path.join(this.tempDir, 'trash'));
+    // From here on the commit is decided: the plan on disk lets the next run finish it.
+    writeFileAtomic(path.join(this.tempDir, COMMIT_FILE), JSON.stringify(plan));
+    this.done = true; // abort() must not remove the temp folder now: its trash may hold old files
+    try {
+      applyPlan(this.root, this.tempDir, plan);
+    } finally {
+      this.lock.release();
+    }
     return info;
   }
 
-  /** Removes everything this run wrote (safe to call more than once). */
+  /** Removes everything this run wrote and releases the lock (safe to call more than once). */
   abort(): void {
     if (this.done) return;
     this.done = true;
     fs.rmSync(this.tempDir, { recursive: true, force: true });
+    this.lock.release();
     // Folders this run created (the dataset folder and any missing parents) go too, if empty.
     if (this.createdRoot) {
       const top = path.resolve(this.createdRoot);

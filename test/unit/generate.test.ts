@@ -293,10 +293,10 @@ test('an existing split is never replaced without --overwrite', async () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /split 'train' already exists.*\n.*--overwrite/);
   assert.deepEqual(snapshot(folder), before);
-  // the original scripts' image-folder layout counts as an existing split too
+  // the original scripts' image-folder layout is not ours: it is never written into
   const orig = path.join(tmp, 'orig');
   fs.mkdirSync(path.join(orig, 'validation', '0'), { recursive: true });
-  assert.throws(() => validateGenerateOptions(opts(orig, { splits: { validation: 1 } })), /already exists/);
+  assert.throws(() => validateGenerateOptions(opts(orig, { splits: { validation: 1 }, overwrite: true })), /not a dataset written by this tool/);
 });
 
 test('CLI --json prints start, progress, artifact and done events with counts and images/s', () => {

@@ -1,15 +1,16 @@
 // Generate Dataset…, Inspect Dataset, Push Dataset to Hugging Face….
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeDataset, DatasetInfo } from '../../core/datasetRead';
+import { datasetFolderState, foreignFolderError, type DatasetFolderState } from '../../core/datasetWrite';
 import { pickDataset } from '../pickers';
 import { argPath, displayPath, runJob, Services } from '../services';
 import { requireWorkspace, settings } from '../settings';
 import {
-  GenerateAnswers, IMAGE_SIZES, SPLIT_PRESETS, SplitSizes, formatSplits, generateArgs, parseSplits, pushArgs, validateDatasetId,
-  validateInteger, validateLineWidths,
+  GenerateAnswers, IMAGE_SIZES, SPLIT_PRESETS, STYLE_CHOICES, SplitSizes, formatSplits, generateArgs, parseSplits, pushArgs, validateDatasetId,
+  validateInteger, validateLineWidths, validateShare,
 } from '../viewModels/commandArgs';
+import { DEFAULT_BLINDTEST_SHARE, DEFAULT_STYLE } from '../../core/styles';
 import { datasetMarkdown } from '../viewModels/datasetLabels';
 
 const SUMMARY_SCHEME = 'intersections-summary';
@@ -85,21 +86,37 @@ async function generateDataset(s: Services): Promise<void> {
   const defSize = settings.imageSize();
   const sizePick = await vscode.window.showQuickPick(
     [defSize, ...IMAGE_SIZES.filter((n) => n !== defSize)].map((n) => ({ label: `${n}`, description: n === defSize ? 'default' : [224, 448, 896].includes(n) ? 'a PaliGemma 2 resolution' : '' })),
-    { title: `${title} (3/4)`, placeHolder: 'Image size in pixels (square)' },
+    { title: `${title} (3/4)`, placeHolder: 'Image size in pixels (square) of the classic images (BlindTest-style ones are 384, 768 or 1152)' },
   );
   if (!sizePick) return;
 
   const answers: GenerateAnswers = { folder, splits, imageSize: Number(sizePick.label), seed: 0 };
   const go = await vscode.window.showQuickPick(
-    [{ label: '$(play) Generate', description: `seed 0, default line width and colours`, id: 'go' }, { label: '$(settings) Advanced Options…', description: 'seed, line widths, colours, workers', id: 'adv' }],
+    [
+      { label: '$(play) Generate', description: `${DEFAULT_STYLE} style (${DEFAULT_BLINDTEST_SHARE * 100} % BlindTest-style), seed 0, default line width and colours`, id: 'go' },
+      { label: '$(settings) Advanced Options…', description: 'style, seed, line widths, colours, workers', id: 'adv' },
+    ],
     { title: `${title} (4/4)`, placeHolder: `${formatSplits(splits)} per label, ${answers.imageSize}px into ${displayPath(folder)}` },
   );
   if (!go) return;
   if (go.id === 'adv' && !(await advancedOptions(answers, title))) return;
 
-  // Existing splits are only replaced when the user says so.
-  if (await hasData(folder)) {
-    const c = await vscode.window.showWarningMessage(`${displayPath(folder)} already holds a dataset. Replace the splits you generate?`, { modal: true }, 'Replace');
+  // A folder that holds no dataset of ours is never written; our splits are replaced only when the user says so.
+  let state: DatasetFolderState;
+  try {
+    state = datasetFolderState(folder);
+  } catch (err) {
+    void vscode.window.showErrorMessage((err as Error).message);
+    return;
+  }
+  if (state.kind === 'foreign') {
+    const e = foreignFolderError(displayPath(folder), state.entries);
+    void vscode.window.showErrorMessage(`${e.message}. ${e.hint}`);
+    return;
+  }
+  const existing = state.kind === 'ours' ? Object.keys(splits).filter((sp) => state.info?.splits[sp]) : [];
+  if (existing.length) {
+    const c = await vscode.window.showWarningMessage(`${displayPath(folder)} already holds the split${existing.length > 1 ? 's' : ''} ${existing.join(', ')}. Replace ${existing.length > 1 ? 'them' : 'it'}?`, { modal: true }, 'Replace');
     if (c !== 'Replace') return;
     answers.overwrite = true;
   }
@@ -113,9 +130,23 @@ async function generateDataset(s: Services): Promise<void> {
 }
 
 async function advancedOptions(a: GenerateAnswers, title: string): Promise<boolean> {
+  const style = await vscode.window.showQuickPick(
+    STYLE_CHOICES.map((c) => ({ label: c.label, description: c.style === DEFAULT_STYLE ? 'default' : '', detail: c.detail, style: c.style })),
+    { title: `${title}: style`, placeHolder: 'How the images are drawn' },
+  );
+  if (!style) return false;
+  a.style = style.style;
+  if (a.style === 'mixed') {
+    const share = await vscode.window.showInputBox({
+      title: `${title}: BlindTest share`, prompt: `Share of BlindTest-style images, 0 to 1 (empty: ${DEFAULT_BLINDTEST_SHARE})`, validateInput: validateShare,
+    });
+    if (share === undefined) return false;
+    a.blindtestShare = share.trim() ? Number(share) : undefined;
+  }
   const seed = await vscode.window.showInputBox({ title: `${title}: seed`, prompt: 'Random seed (same seed, same images)', value: '0', validateInput: (v) => validateInteger(v, 0, 2 ** 31 - 1) });
   if (seed === undefined) return false;
   a.seed = Number(seed);
+  if (a.style === 'blindtest') return askWorkers(a, title); // its widths and colours are fixed
   const widths = await vscode.window.showInputBox({
     title: `${title}: line widths`, prompt: 'Stroke widths in pixels, one picked per image (empty: the default from --dpi 100)', placeHolder: '2 or 1.5,2,3', validateInput: validateLineWidths,
   });
@@ -127,17 +158,14 @@ async function advancedOptions(a: GenerateAnswers, title: string): Promise<boole
   );
   if (!colors) return false;
   a.randomColors = colors.random;
+  return askWorkers(a, title);
+}
+
+async function askWorkers(a: GenerateAnswers, title: string): Promise<boolean> {
   const workers = await vscode.window.showInputBox({ title: `${title}: workers`, prompt: 'Render threads (empty: one per CPU core)', validateInput: (v) => (v.trim() ? validateInteger(v, 1, 256) : undefined) });
   if (workers === undefined) return false;
   a.workers = workers.trim() ? Number(workers) : undefined;
   return true;
-}
-
-async function hasData(folder: string): Promise<boolean> {
-  for (const f of ['intersections.json', 'data']) {
-    if (await fsp.stat(path.join(folder, f)).then(() => true, () => false)) return true;
-  }
-  return false;
 }
 
 async function pushDataset(s: Services, arg?: unknown): Promise<void> {
