@@ -27,7 +27,8 @@ const SPLIT_ORDER = ['train', 'training', 'validation', 'valid', 'val', 'dev', '
 export const ACCEPTED_LAYOUTS =
   'Accepted layouts: a dataset written by `intersections generate` (README.md, data/<split>-NNNNN-of-NNNNN.parquet, intersections.json); ' +
   'Parquet files with an `image` and a `label` column named <split>.parquet, <split>-*.parquet or <split>/*.parquet, at the top or under data/; ' +
-  'or image folders <split>/<label>/<file>.png|.jpg|.jpeg|.webp with <split> one of train, validation, test (or val, valid, dev, eval).';
+  'image folders <split>/<label>/<file>.png|.jpg|.jpeg|.webp with <split> one of train, validation, test (or val, valid, dev, eval); ' +
+  'or the BlindTest benchmark (XAI/vlmsareblind: Parquet with image, task, groundtruth and metadata columns; its line-intersection rows).';
 
 async function listDir(dir: string): Promise<import('node:fs').Dirent[]> {
   try { return await fsp.readdir(dir, { withFileTypes: true }); } catch { return []; }

@@ -10,13 +10,16 @@ import { UserError } from './events';
 import { imageDimensions, ImageMime, sniffMime } from './datasetImage';
 import { ACCEPTED_LAYOUTS, detectLayout, imageFolderSplits, Layout, SplitFiles } from './datasetLayout';
 import {
+  BLINDTEST_SPLIT, BlindTestScan, blindTestImages, countBy, isBlindTestSchema, readBlindTestImage, scanBlindTest,
+} from './datasetBlindTest';
+import {
   columnSchema, fileRows, huggingfaceMetadata, OpenParquet, readColumnValues, readRows, Row,
   topLevelColumns, withoutLeaves, withParquet,
 } from './datasetParquet';
 
 export { ACCEPTED_LAYOUTS } from './datasetLayout';
 
-export type DatasetFormat = 'intersections' | 'parquet' | 'imagefolder';
+export type DatasetFormat = 'intersections' | 'parquet' | 'imagefolder' | 'blindtest';
 export type Label = number | string;
 
 export interface SplitInfo {
@@ -32,6 +35,11 @@ export interface SplitInfo {
   files: string[];
   /** Bytes on disk of the split's files. */
   bytes: number;
+  /** BlindTest: rows per line width (the metadata's value, points) and per image size (pixels). */
+  lineWidthCounts?: Record<string, number>;
+  imageSizeCounts?: Record<string, number>;
+  /** BlindTest: rows of the files that are not in the split (other tasks, by task; unparseable ground truth). */
+  skipped?: { rows: number; tasks: Record<string, number>; unparseable: number };
 }
 
 export interface DatasetInfo {
@@ -70,7 +78,8 @@ export interface DatasetRow extends RowSummary {
   lineB?: number[][];
 }
 
-export interface ListRowsOptions { label?: Label; offset?: number; limit?: number }
+/** lineWidth / imageSize keep only rows with that value (BlindTest splits, whose attributes are in memory). */
+export interface ListRowsOptions { label?: Label; offset?: number; limit?: number; lineWidth?: number; imageSize?: number }
 
 // ---------------------------------------------------------------------------------------------
 // Opening
@@ -97,12 +106,13 @@ const rel = (root: string, p: string) => path.relative(root, p).split(path.sep).
 
 /** Columns a split must have, and checks that every shard has them. */
 function checkColumns(root: string, file: string, metadata: FileMetaData): void {
+  if (isBlindTestSchema(metadata)) return;
   const columns = topLevelColumns(metadata);
   const missing = ['image', 'label'].filter((c) => !columns.includes(c));
   if (missing.length) {
     throw new UserError(
       `${rel(root, file)} has no ${missing.map((m) => `'${m}'`).join(' or ')} column (its columns: ${columns.join(', ') || 'none'})`,
-      'The reader needs an `image` column (PNG/JPEG bytes, or a struct {bytes, path}) and a `label` column (int or string).',
+      'The reader needs an `image` column (PNG/JPEG bytes, or a struct {bytes, path}) and a `label` column (int or string), or BlindTest\'s image, task and groundtruth columns (XAI/vlmsareblind).',
     );
   }
 }
@@ -311,6 +321,8 @@ export async function detectDataset(folder: string): Promise<DatasetInfo | undef
 export async function describeDataset(folder: string): Promise<DatasetInfo> {
   const root = await requireFolder(folder);
   const layout = await requireLayout(root);
+  const blindTest = await blindTestOf(root, layout);
+  if (blindTest) return describeBlindTest(root, blindTest);
   const generator = layout.hasIntersectionsJson ? await readJson(path.join(root, 'intersections.json')) : undefined;
   const splits: SplitInfo[] = [];
   let labelNames: string[] | undefined;
@@ -401,9 +413,14 @@ async function describeImageFolderSplit(root: string, sf: SplitFiles): Promise<S
   };
 }
 
-async function findSplit(folder: string, split: string): Promise<{ root: string; layout: Layout; files: SplitFiles }> {
+async function findSplit(folder: string, split: string): Promise<{ root: string; layout: Layout; files: SplitFiles; blindTest?: BlindTestScan }> {
   const root = await requireFolder(folder);
   const layout = await requireLayout(root);
+  const blindTest = await blindTestOf(root, layout);
+  if (blindTest) {
+    if (split !== BLINDTEST_SPLIT) throw new UserError(`no split '${split}' in ${root}`, `A BlindTest folder has one split: ${BLINDTEST_SPLIT} (its line-intersection rows).`);
+    return { root, layout, files: { name: split, files: blindTest.files }, blindTest };
+  }
   const files = layout.splits.find((s) => s.name === split);
   if (!files) {
     throw new UserError(`no split '${split}' in ${root}`, `Its splits: ${layout.splits.map((s) => s.name).join(', ')}.`);
@@ -415,9 +432,11 @@ const sameLabel = (a: Label, b: Label) => String(a) === String(b);
 
 /** One page of rows of a split (no image is decoded). `label` keeps only rows with that label; offset/limit page through the result. */
 export async function listRows(folder: string, split: string, options: ListRowsOptions = {}): Promise<RowSummary[]> {
-  const { root, layout, files } = await findSplit(folder, split);
+  const { root, layout, files, blindTest } = await findSplit(folder, split);
   const offset = Math.max(0, Math.floor(options.offset ?? 0));
   const limit = Math.max(0, Math.floor(options.limit ?? 100));
+  if (blindTest) return listBlindTestRows(blindTest, options, offset, limit);
+  if (options.lineWidth !== undefined || options.imageSize !== undefined) throw new Error('listRows: lineWidth/imageSize filters are for BlindTest splits');
   if (layout.kind === 'imagefolder') {
     const rows = files.files.map((f, index) => ({ id: rel(root, f), split, index, label: imageFolderLabel(f) }));
     const kept = options.label === undefined ? rows : rows.filter((r) => sameLabel(r.label, options.label as Label));
@@ -447,9 +466,16 @@ export async function listRows(folder: string, split: string, options: ListRowsO
 
 /** The image of one row, by the id that listRows gives. Ids that are not in the split are refused (never used as a path). */
 export async function readImage(folder: string, split: string, id: string): Promise<{ bytes: Uint8Array; mime: ImageMime }> {
-  const { root, layout, files } = await findSplit(folder, split);
+  const { root, layout, files, blindTest } = await findSplit(folder, split);
   const unknown = () => new UserError(`no image ${JSON.stringify(id)} in split '${split}' of ${root}`, 'Use an id listed by the dataset (e.g. from the gallery or `listRows`).');
   if (typeof id !== 'string' || !id) throw unknown();
+  if (blindTest) {
+    const index = blindTest.idIndex.get(id);
+    if (index === undefined) throw unknown();
+    const bytes = await readBlindTestImage(root, blindTest, index);
+    if (!bytes) throw new UserError(`row ${JSON.stringify(id)} of split '${split}' has no image bytes`, 'The dataset stores no bytes for this image; it cannot be shown.');
+    return { bytes, mime: sniffMime(bytes) };
+  }
   if (layout.kind === 'imagefolder') {
     const splitDir = path.join(root, split);
     // Listed files only (a backslash is a separator only on Windows: on POSIX it may be part of a
@@ -477,7 +503,14 @@ const ITERATE_BATCH = 256;
 
 /** Every row of a split with its image bytes, one Parquet row group (or one image file) in memory at a time. */
 export async function* iterateRows(folder: string, split: string): AsyncGenerator<DatasetRow> {
-  const { root, layout, files } = await findSplit(folder, split);
+  const { root, layout, files, blindTest } = await findSplit(folder, split);
+  if (blindTest) {
+    for await (const [index, image] of blindTestImages(root, blindTest, blindTest.rows.map((_, i) => i))) {
+      const bytes = image ?? new Uint8Array(0);
+      yield { ...blindTestSummary(blindTest, index), image: { bytes, mime: sniffMime(bytes) } };
+    }
+    return;
+  }
   if (layout.kind === 'imagefolder') {
     for (const [index, f] of files.files.entries()) {
       const bytes = new Uint8Array(await fsp.readFile(f));
@@ -557,4 +590,98 @@ async function layoutIsReadable(root: string, layout: Layout): Promise<boolean> 
     await withShard(root, layout.splits[0].files[0], async () => undefined);
     return true;
   } catch { return false; }
+}
+
+// ---------------------------------------------------------------------------------------------
+// BlindTest (XAI/vlmsareblind): its line-intersection rows are one split, `blindtest` (see
+// datasetBlindTest.ts). The scan is cached like Parquet splits, by the files' sizes and times.
+
+const blindTestCache = new Map<string, { signature: string; scan: BlindTestScan }>();
+
+/** The scan of the folder's BlindTest files, or undefined when its Parquet files are not BlindTest's. */
+async function blindTestOf(root: string, layout: Layout): Promise<BlindTestScan | undefined> {
+  if (layout.kind !== 'parquet') return undefined;
+  // Every Parquet file of the folder, in path order (as blindtest.py lists them).
+  const files = layout.splits.flatMap((s) => s.files).sort((a, b) => (rel(root, a) < rel(root, b) ? -1 : 1));
+  let declared = 0;
+  for (const [i, file] of files.entries()) {
+    const meta = await withShard(root, file, async (f) => f.metadata);
+    if (i === 0 && !isBlindTestSchema(meta)) return undefined;
+    declared += fileRows(meta);
+  }
+  const signature = await signatureOf(files);
+  const cached = blindTestCache.get(root);
+  if (cached && cached.signature === signature) return cached.scan;
+  const scan = await scanBlindTest(root, files, declared);
+  if (blindTestCache.size >= SPLIT_CACHE_LIMIT) blindTestCache.delete(blindTestCache.keys().next().value as string);
+  blindTestCache.set(root, { signature, scan });
+  return scan;
+}
+
+async function describeBlindTest(root: string, scan: BlindTestScan): Promise<DatasetInfo> {
+  let bytes = 0;
+  for (const f of scan.files) bytes += (await fsp.stat(f)).size;
+  const tasks = Object.fromEntries(Object.entries(scan.skippedTasks).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const otherRows = Object.values(tasks).reduce((a, n) => a + n, 0);
+  const imageSizeCounts = countBy(scan.rows.map((r) => r.imageSize));
+  const split: SplitInfo = {
+    name: BLINDTEST_SPLIT, rows: scan.rows.length,
+    labelCounts: countLabels(scan.rows.map((r) => r.label)),
+    imageSizes: Object.keys(imageSizeCounts).map(Number),
+    files: scan.files.map((f) => rel(root, f)), bytes,
+    lineWidthCounts: countBy(scan.rows.map((r) => r.lineWidth)),
+    imageSizeCounts,
+    skipped: { rows: otherRows + scan.unparseable, tasks, unparseable: scan.unparseable },
+  };
+  let total = bytes;
+  try { total += (await fsp.stat(path.join(root, 'README.md'))).size; } catch { /* optional file */ }
+  return { root, format: 'blindtest', name: path.basename(root), splits: [split], bytes: total };
+}
+
+function blindTestSummary(scan: BlindTestScan, index: number): RowSummary {
+  const r = scan.rows[index];
+  return {
+    id: scan.ids[index], split: BLINDTEST_SPLIT, index, label: r.label,
+    ...(r.lineWidth !== undefined ? { lineWidth: r.lineWidth } : {}),
+    ...(r.imageSize !== undefined ? { imageSize: r.imageSize } : {}),
+  };
+}
+
+function listBlindTestRows(scan: BlindTestScan, options: ListRowsOptions, offset: number, limit: number): RowSummary[] {
+  const out: RowSummary[] = [];
+  let skipped = 0;
+  for (let i = 0; i < scan.rows.length && out.length < limit; i++) {
+    const r = scan.rows[i];
+    if (options.label !== undefined && !sameLabel(r.label, options.label)) continue;
+    if (options.lineWidth !== undefined && r.lineWidth !== options.lineWidth) continue;
+    if (options.imageSize !== undefined && r.imageSize !== options.imageSize) continue;
+    if (skipped++ < offset) continue;
+    out.push(blindTestSummary(scan, i));
+  }
+  return out;
+}
+
+/** Most rows rowAttributes reads for a split (the gallery's breakdown; predictions files are smaller). */
+const ATTRIBUTE_ROWS_LIMIT = 1_000_000;
+
+/** Line width, image size and style of each row of a split, by id (small columns only; no image is read). */
+export async function rowAttributes(folder: string, split: string): Promise<Map<string, Pick<RowSummary, 'lineWidth' | 'imageSize' | 'style'>>> {
+  const { root, layout, files, blindTest } = await findSplit(folder, split);
+  const out = new Map<string, Pick<RowSummary, 'lineWidth' | 'imageSize' | 'style'>>();
+  let rows: RowSummary[];
+  if (blindTest) rows = blindTest.rows.map((_, i) => blindTestSummary(blindTest, i));
+  else if (layout.kind === 'imagefolder') return out;
+  else {
+    const s = await loadParquetSplit(root, files);
+    if (!s.extras.length || s.rows > ATTRIBUTE_ROWS_LIMIT) return out;
+    rows = await listRows(folder, split, { offset: 0, limit: s.rows });
+  }
+  for (const r of rows) {
+    const a: Pick<RowSummary, 'lineWidth' | 'imageSize' | 'style'> = {};
+    if (r.lineWidth !== undefined) a.lineWidth = r.lineWidth;
+    if (r.imageSize !== undefined) a.imageSize = r.imageSize;
+    if (r.style !== undefined) a.style = r.style;
+    out.set(r.id, a);
+  }
+  return out;
 }

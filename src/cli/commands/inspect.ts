@@ -56,5 +56,24 @@ export function formatInfo(info: DatasetInfo): string {
   const table = [header, ...rows, ...(info.splits.length > 1 ? [total] : [])];
   const widths = header.map((_, c) => Math.max(...table.map((r) => r[c].length)));
   for (const r of table) lines.push(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+  lines.push(...breakdownLines(info));
   return lines.join('\n') + '\n';
+}
+
+/** BlindTest splits: rows by line width and by image size, and the rows that are not in the split. */
+function breakdownLines(info: DatasetInfo): string[] {
+  const out: string[] = [];
+  const n = (v: number) => v.toLocaleString('en-US');
+  const list = (counts: Record<string, number>, fmt: (k: string) => string) => Object.entries(counts).map(([k, c]) => `${fmt(k)}: ${n(c)}`).join(', ');
+  for (const s of info.splits) {
+    if (s.lineWidthCounts && Object.keys(s.lineWidthCounts).length) out.push(`${s.name} by line width: ${list(s.lineWidthCounts, (k) => k)}`);
+    if (s.imageSizeCounts && Object.keys(s.imageSizeCounts).length) out.push(`${s.name} by image size: ${list(s.imageSizeCounts, (k) => `${k}x${k}`)}`);
+    if (s.skipped && s.skipped.rows > 0) {
+      const tasks = Object.keys(s.skipped.tasks).length;
+      const other = s.skipped.rows - s.skipped.unparseable;
+      const parts = [other ? `${n(other)} rows of ${n(tasks)} other task${tasks === 1 ? '' : 's'}` : '', s.skipped.unparseable ? `${n(s.skipped.unparseable)} with an unreadable answer` : ''].filter(Boolean);
+      out.push(`${s.name}: skipped ${parts.join(' and ')}`);
+    }
+  }
+  return out.length ? ['', ...out] : [];
 }
