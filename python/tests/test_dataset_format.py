@@ -33,7 +33,7 @@ def split_counts(meta: dict) -> dict[str, dict[str, int]]:
 def generated(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("generated") / "dataset"
     splits = ",".join(f"{k}={v}" for k, v in SPLITS.items())
-    events = run_cli("generate", "--image-size", str(IMAGE_SIZE), "--dataset-folder", str(folder),
+    events = run_cli("generate", "--style", "classic", "--image-size", str(IMAGE_SIZE), "--dataset-folder", str(folder),
                      "--splits", splits, "--seed", "7", "--workers", "1")
     assert events[0]["event"] == "start" and events[-1]["event"] == "done", events[-3:]
     return folder
@@ -69,6 +69,7 @@ def test_features_decode_as_image_classlabel_and_nested_lists(loaded):
     assert features["color_a"] == datasets.Value("string")
     assert features["line_width"] == datasets.Value("float64")
     assert features["image_size"] == datasets.Value("int32")
+    assert features["style"] == datasets.Value("string")
 
 
 def test_splits_and_counts_match_intersections_json(generated, loaded):
@@ -109,3 +110,28 @@ def test_typescript_reader_agrees_with_datasets(generated, loaded):
             expected[str(label)] = expected.get(str(label), 0) + 1
         assert by_name[split]["labelCounts"] == expected
         assert by_name[split]["imageSizes"] == [IMAGE_SIZE]
+
+
+def test_style_column_of_a_mixed_dataset(tmp_path):
+    """The default style (mixed): pyarrow and `datasets` read the style column; each row's image
+    has its image_size, blindtest rows the BlindTest sizes and colours."""
+    import datasets
+    import pyarrow.parquet as pq
+    from PIL import Image
+    import io
+
+    folder = tmp_path / "mixed"
+    run_cli("generate", "--dataset-folder", str(folder), "--num-images", "10", "--seed", "3", "--workers", "1")
+    table = pq.read_table(sorted((folder / "data").glob("train-*.parquet"))[0]).to_pydict()
+    assert set(table["style"]) == {"classic", "blindtest"}
+    for img, style, size, color_a in zip(table["image"], table["style"], table["image_size"], table["color_a"]):
+        assert Image.open(io.BytesIO(img["bytes"])).size == (size, size)
+        if style == "blindtest":
+            assert size in (384, 768, 1152) and color_a == "#0000ff"
+        else:
+            assert size == 224
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        ds = datasets.load_dataset(str(folder), cache_dir=str(tmp_path / "hf-cache"))
+    assert ds["train"].features["style"] == datasets.Value("string")
+    assert ds["train"]["style"] == table["style"]

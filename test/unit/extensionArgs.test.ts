@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   childEnv, countMessage, defaultRunName, evaluateArgs, exportOnnxArgs, generateArgs, isCountableImage, parseSplits, parseTrainLength,
-  pushArgs, trainArgs, validateDatasetId, validateInteger, validateLineWidths, validateRunName, validateToken, SPLIT_PRESETS,
+  pushArgs, trainArgs, validateDatasetId, validateInteger, validateLineWidths, validateRunName, validateShare, validateToken, SPLIT_PRESETS, STYLE_CHOICES,
 } from '../../src/extension/viewModels/commandArgs';
 
 test('split presets and custom split text', () => {
@@ -22,6 +22,21 @@ test('generate arguments', () => {
   );
   const adv = generateArgs({ folder: 'd', splits: { train: 3 }, imageSize: 224, workers: 2, lineWidths: '1.5, 2,3', randomColors: true, overwrite: true });
   assert.deepEqual(adv.slice(8), ['--workers', '2', '--line-width', '1.5,2,3', '--random-colors', '--overwrite']);
+});
+
+test('generate arguments by style: mixed passes its share, blindtest drops the classic options', () => {
+  assert.deepEqual(STYLE_CHOICES.map((c) => c.style), ['mixed', 'classic', 'blindtest']);
+  assert.deepEqual(
+    generateArgs({ folder: 'd', splits: { train: 3 }, imageSize: 448, style: 'mixed', blindtestShare: 0.3 }),
+    ['generate', '--json', '--dataset-folder', 'd', '--image-size', '448', '--splits', 'train=3', '--style', 'mixed', '--blindtest-share', '0.3'],
+  );
+  assert.deepEqual(
+    generateArgs({ folder: 'd', splits: { train: 3 }, imageSize: 448, style: 'blindtest', seed: 1, lineWidths: '2', randomColors: true, blindtestShare: 0.3 }),
+    ['generate', '--json', '--dataset-folder', 'd', '--splits', 'train=3', '--seed', '1', '--style', 'blindtest'],
+  );
+  assert.deepEqual(generateArgs({ folder: 'd', splits: { train: 3 }, imageSize: 224, style: 'classic', randomColors: true }).slice(-3), ['--random-colors', '--style', 'classic']);
+  for (const ok of ['', '0', '1', '0.25', '.5', ' 1.0 ']) assert.equal(validateShare(ok), undefined, ok);
+  for (const bad of ['2', '-0.1', 'half', '1.5', '0.5.1']) assert.equal(typeof validateShare(bad), 'string', bad);
 });
 
 test('train arguments: steps or epochs, resume, interpreter', () => {

@@ -127,7 +127,7 @@ test('the same seed gives the same bytes with 1 or 2 worker threads (and on the 
   const bytes: Buffer[][] = [];
   for (const workers of [1, 2, 0]) {
     const folder = path.join(tmp, `det-${workers}`);
-    await generateDataset(opts(folder, { splits: { train: 410 }, workers, seed: 42, colors: null, xJitter: 0.1, maxShardRows: 1200 }), quiet);
+    await generateDataset(opts(folder, { splits: { train: 410 }, workers, seed: 42, colors: null, xJitter: 0.1, maxShardRows: 1200, style: 'classic' }), quiet);
     bytes.push(['train-00000-of-00002.parquet', 'train-00001-of-00002.parquet'].map((f) => fs.readFileSync(path.join(folder, 'data', f))));
   }
   for (let i = 0; i < 2; i++) {
@@ -141,7 +141,7 @@ test('the same seed gives the same bytes with 1 or 2 worker threads (and on the 
   assert.deepEqual(rows.slice(0, 4).map((r) => r.image.path), ['train/0/001200.png', 'train/1/001201.png', 'train/2/001202.png', 'train/0/001203.png']);
   assert.deepEqual(rows.slice(0, 4).map((r) => Number(r.label)), [0, 1, 2, 0]);
   const other = path.join(tmp, 'det-seed');
-  await generateDataset(opts(other, { splits: { train: 410 }, seed: 43, colors: null, xJitter: 0.1, maxShardRows: 1200 }), quiet);
+  await generateDataset(opts(other, { splits: { train: 410 }, seed: 43, colors: null, xJitter: 0.1, maxShardRows: 1200, style: 'classic' }), quiet);
   assert.ok(!bytes[0][0].equals(fs.readFileSync(path.join(other, 'data', 'train-00000-of-00002.parquet'))));
 });
 

@@ -1,5 +1,6 @@
 // CLI argument lists built from the answers of the quick-pick flows, and the validators of the
 // input boxes. Pure: no `vscode` import, so the flows' logic is unit-tested.
+import { DEFAULT_BLINDTEST_SHARE, type GenerateStyle } from '../../core/styles';
 
 export interface SplitSizes { [split: string]: number }
 
@@ -49,10 +50,22 @@ export function formatSplits(s: SplitSizes): string {
   return Object.entries(s).map(([k, v]) => `${k}=${v}`).join(',');
 }
 
+/** The Generate Dataset flow's style choices (the flow marks DEFAULT_STYLE's as the default). */
+export const STYLE_CHOICES: { style: GenerateStyle; label: string; detail: string }[] = [
+  { style: 'mixed', label: 'Mixed', detail: `each image BlindTest-style with probability ${DEFAULT_BLINDTEST_SHARE}, else classic` },
+  { style: 'classic', label: 'Classic', detail: 'our generator: readable crossings, your image size, line width and colours' },
+  { style: 'blindtest', label: 'BlindTest', detail: "the benchmark authors' generator: 13-tick grid, 384/768/1152 px, 2 or 4 pt, blue and red" },
+];
+
 export interface GenerateAnswers {
   folder: string;
   splits: SplitSizes;
+  /** Classic images' size (ignored, and not passed, for style blindtest). */
   imageSize: number;
+  /** classic, blindtest or mixed; absent: the CLI's default (mixed). */
+  style?: GenerateStyle;
+  /** With style mixed: the share of BlindTest-style images (0..1); absent: the CLI's default. */
+  blindtestShare?: number;
   seed?: number;
   workers?: number;
   /** Stroke widths in pixels, "2" or "1.5,2,3" (one picked per image). */
@@ -64,14 +77,26 @@ export interface GenerateAnswers {
 }
 
 export function generateArgs(a: GenerateAnswers): string[] {
-  const args = ['generate', '--json', '--dataset-folder', a.folder, '--image-size', String(a.imageSize), '--splits', formatSplits(a.splits)];
+  // The classic options do not apply to the blindtest style (the CLI refuses them).
+  const classic = a.style !== 'blindtest';
+  const args = ['generate', '--json', '--dataset-folder', a.folder, ...(classic ? ['--image-size', String(a.imageSize)] : []), '--splits', formatSplits(a.splits)];
   if (a.seed !== undefined) args.push('--seed', String(a.seed));
   if (a.workers !== undefined) args.push('--workers', String(a.workers));
-  if (a.lineWidths) args.push('--line-width', a.lineWidths.split(',').map((w) => w.trim()).filter(Boolean).join(','));
-  if (a.randomColors) args.push('--random-colors');
+  if (classic && a.lineWidths) args.push('--line-width', a.lineWidths.split(',').map((w) => w.trim()).filter(Boolean).join(','));
+  if (classic && a.randomColors) args.push('--random-colors');
   if (a.format) args.push('--format', a.format);
   if (a.overwrite) args.push('--overwrite');
+  if (a.style) args.push('--style', a.style);
+  if (a.style === 'mixed' && a.blindtestShare !== undefined) args.push('--blindtest-share', String(a.blindtestShare));
   return args;
+}
+
+/** Validates a share of BlindTest-style images: empty (the default) or a number from 0 to 1. */
+export function validateShare(text: string): string | undefined {
+  const t = text.trim();
+  if (!t) return undefined;
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(t) || Number(t) > 1) return 'A number from 0 to 1, e.g. 0.5';
+  return undefined;
 }
 
 /** Validates "3" or "1.5, 2, 3" (stroke widths in pixels, one picked per image). */
