@@ -32,7 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${process.env.INTERSECTIONS_VERSION ?? '0.1.0'}\n`);
     return 0;
   }
-  const entry = VERBS[verb];
+  // Own properties only: `constructor` or `__proto__` are not verbs.
+  const entry = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
   if (!entry) {
     process.stderr.write(`intersections: unknown command '${verb}'. Run 'intersections --help' for the list.\n`);
     return 2;

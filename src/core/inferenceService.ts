@@ -15,7 +15,7 @@ import { builtFile } from './builtFile';
 import { UserError } from './events';
 import { findOnnxDir, OnnxVariant } from './onnxInference';
 import type { WorkerReply, WorkerRequest } from './inferenceWorker';
-import { startProcessJob } from './processJob';
+import { forwardSignals, startProcessJob } from './processJob';
 import { SETUP_HINT, resolvePython, trainerEnv } from './python';
 
 export type Backend = 'auto' | 'onnx' | 'python';
@@ -128,10 +128,12 @@ export function pythonForTrainer(flag?: string, setting?: string): { command: st
 }
 
 /** Runs `python -m intersections_trainer predict --json` on images; the per-image results of its done event. */
-export async function countWithPython(images: string[], modelDir: string, opts: { python?: string; pythonSetting?: string; onLog?(line: string): void } = {}): Promise<PythonCount[]> {
+export async function countWithPython(images: string[], modelDir: string,
+  opts: { python?: string; pythonSetting?: string; onLog?(line: string): void; /** the CLI: stop Python on SIGINT/SIGTERM */ forwardSignals?: boolean } = {}): Promise<PythonCount[]> {
   const py = pythonForTrainer(opts.python, opts.pythonSetting);
   let summary: Record<string, unknown> | undefined;
   const logs: string[] = [];
+  const signals = opts.forwardSignals ? forwardSignals(10_000) : undefined;
   const job = startProcessJob({
     command: py.command,
     args: [...py.args, '-m', 'intersections_trainer', 'predict', '--json', '--model', modelDir, ...images.map((i) => path.resolve(i))],
@@ -139,7 +141,9 @@ export async function countWithPython(images: string[], modelDir: string, opts: 
     onEvent: (e) => { if (e.event === 'done') summary = e.summary; },
     onLog: (l) => { logs.push(l); opts.onLog?.(l); },
   });
-  const res = await job.result;
+  signals?.attach(job);
+  const res = await job.result.finally(() => signals?.dispose());
+  if (signals?.signal) throw new UserError(`stopped by ${signals.signal}`, '', signals.signal === 'SIGINT' ? 130 : 143);
   if (res.error && !summary) throw new UserError(res.error.message, res.error.hint);
   if (!summary) {
     throw new UserError(`the Python predictor failed (exit code ${res.exitCode}): ${logs.slice(-3).join(' | ') || 'no output'}`,

@@ -2,21 +2,16 @@
 // can do (python -m intersections_trainer doctor: torch, CUDA/GPU, packages vs pins, HF token),
 // with the exact fix for each problem. Never prints the token, only whether one is set.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { JobEvent, UserError, makeEvent } from '../../core/events';
-import { startProcessJob } from '../../core/processJob';
+import { JobEvent, makeEvent } from '../../core/events';
+import { forwardSignals, startProcessJob } from '../../core/processJob';
 import { SETUP_HINT, managedVenvDir, resolvePython, stampIsCurrent, trainerEnv, venvPython } from '../../core/python';
 import { JsonLinesSink } from '../../core/events';
+import { parseFlags } from '../args';
 
 interface Check { name: string; ok: boolean; detail: string; fix: string; level: 'ok' | 'warning' | 'error' }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({ args: argv, options: { python: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } }).values;
-  } catch (e) {
-    throw new UserError((e as Error).message, 'usage: intersections doctor [--python PATH] [--json]');
-  }
+  const { values } = parseFlags('doctor', { args: argv, options: { python: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
   if (values.help) { process.stdout.write('Usage: intersections doctor [--python PATH] [--json]\n'); return 0; }
   const json = values.json;
   const out = new JsonLinesSink();
@@ -38,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let report: Record<string, unknown> | undefined;
   if (resolved) {
+    const signals = forwardSignals(5000);
     const job = startProcessJob({
       command: resolved.python, args: ['-m', 'intersections_trainer', 'doctor'], env: trainerEnv(),
       onEvent: (e: JobEvent) => {
@@ -46,7 +42,9 @@ export async function run(argv: string[]): Promise<number> {
       },
       onLog: () => undefined,
     });
-    const res = await job.result;
+    signals.attach(job);
+    const res = await job.result.finally(() => signals.dispose());
+    if (signals.signal) return signals.signal === 'SIGINT' ? 130 : 143;
     if (!report) {
       const why = res.error ? `${res.error.message}` : `exit code ${res.exitCode}`;
       const missing = !existsSync(resolved.python) && resolved.python.includes('/');

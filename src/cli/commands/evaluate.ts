@@ -5,11 +5,11 @@
 // onnx: the exported model in this process, no Python needed (our dataset formats).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { iterateRows } from '../../core/datasetRead';
 import { computeMetrics, crossTabLines, predictionLine, Attributes, PredictionRecord, SplitMetrics } from '../../core/evaluation';
 import { UserError, makeEvent } from '../../core/events';
 import { OnnxPaliGemma, OnnxVariant, checkImageBytes, findOnnxDir } from '../../core/onnxInference';
+import { parseFlags } from '../args';
 import { sinkFor } from '../output';
 import { relayPython } from './exportOnnx';
 
@@ -24,7 +24,7 @@ const HELP = `Usage: intersections evaluate --model <run|folder|base:ckpt> --dat
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags('evaluate', {
     args: argv,
     options: {
       model: { type: 'string' }, 'dataset-folder': { type: 'string' }, split: { type: 'string', default: 'test' },

@@ -1,10 +1,10 @@
 // intersections export-onnx --model <run|folder> [--output-dir D] [--no-quantize]
 // Runs the Python exporter (it needs PyTorch) and relays its job events. The export fails loudly
 // unless PyTorch and ONNX Runtime agree on sample images (see docs/INFERENCE.md).
-import { parseArgs } from 'node:util';
-import { UserError } from '../../core/events';
+import { UserError, makeEvent } from '../../core/events';
 import { pythonForTrainer } from '../../core/inferenceService';
-import { startProcessJob } from '../../core/processJob';
+import { forwardSignals, startProcessJob } from '../../core/processJob';
+import { parseFlags } from '../args';
 import { sinkFor } from '../output';
 
 const HELP = `Usage: intersections export-onnx --model <run|folder|base:ckpt> [--output-dir D] [--no-quantize]
@@ -16,7 +16,7 @@ const HELP = `Usage: intersections export-onnx --model <run|folder|base:ckpt> [-
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags('export-onnx', {
     args: argv,
     options: {
       model: { type: 'string' }, 'output-dir': { type: 'string' }, 'no-quantize': { type: 'boolean', default: false },
@@ -33,6 +33,9 @@ export async function run(argv: string[]): Promise<number> {
   return relayPython(args, values.python, values.json!);
 }
 
+/** How long Python gets to stop after a forwarded SIGINT/SIGTERM before it is killed. */
+const PYTHON_GRACE_MS = 10_000;
+
 /** Runs a trainer module with --json and relays its events to this command's output. */
 export async function relayPython(args: string[], python: string | undefined, json: boolean,
   onDone?: (summary: Record<string, unknown>) => void): Promise<number> {
@@ -40,12 +43,18 @@ export async function relayPython(args: string[], python: string | undefined, js
   const sink = sinkFor(json);
   const logs: string[] = [];
   let done: Record<string, unknown> | undefined;
+  const signals = forwardSignals(PYTHON_GRACE_MS);
   const job = startProcessJob({
     command: py.command, args: [...py.args, ...args], env: py.env,
     onEvent: (e) => { if (e.event === 'done') done = e.summary; sink.emit(e); },
     onLog: (l) => { logs.push(l); if (!json && !/Warning|warn\(|^\s/.test(l)) process.stderr.write(l + '\n'); },
   });
-  const res = await job.result;
+  signals.attach(job);
+  const res = await job.result.finally(() => signals.dispose());
+  if (signals.signal) {
+    if (!res.error) sink.emit(makeEvent('error', { message: `stopped by ${signals.signal}`, hint: '' }));
+    return signals.signal === 'SIGINT' ? 130 : 143;
+  }
   if (res.error) return res.exitCode && res.exitCode !== 0 ? res.exitCode : 2;
   if (!done || res.exitCode !== 0) {
     throw new UserError(`the Python job failed (exit code ${res.exitCode}): ${logs.filter((l) => l.trim()).slice(-2).join(' | ') || 'no output'}`,

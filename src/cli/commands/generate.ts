@@ -8,8 +8,10 @@ import {
   type GenerateOptions,
 } from '../../core/generate';
 import type { SplitName } from '../../core/datasetWrite';
+import { flagError } from '../args';
 import { sinkFor } from '../output';
 import { isGenerateStyle } from '../../core/styles';
+import { TOKEN_FLAGS, tokenFromFlags } from '../token';
 
 export const HELP = `Usage: intersections generate [options]
 
@@ -38,7 +40,8 @@ Options (defaults as in the original script; --image-size, --dpi, --line-width, 
   --overwrite             replace splits that already exist
   --push-to-hub           upload to the Hugging Face Hub afterwards (needs --dataset-id)
   --dataset-id USER/NAME  the Hub dataset repo
-  --token T               Hub token (default: HF_TOKEN)
+  --token-stdin           read the Hub token from standard input (default: HF_TOKEN;
+                          --token T also works but other users can see it in ps)
   --private               create the Hub repo as private
   --json                  print job events (JSON lines) instead of a progress bar
   --help                  show this help
@@ -60,7 +63,7 @@ export interface ParsedGenerateArgs {
   options: GenerateOptions;
   json: boolean;
   help: boolean;
-  push?: { datasetId: string; token?: string; private: boolean };
+  push?: { datasetId: string; token?: string; tokenStdin?: boolean; private: boolean };
 }
 
 /** `--num-images -3` → `--num-images=-3`, so parseArgs reads a negative number as the value (and we can reject it clearly). */
@@ -86,12 +89,12 @@ export function parseGenerateArgs(argv: string[]): ParsedGenerateArgs {
         seed: { type: 'string' }, workers: { type: 'string' }, format: { type: 'string' },
         'line-width': { type: 'string' }, colors: { type: 'string' }, 'random-colors': { type: 'boolean' },
         'x-jitter': { type: 'string' }, overwrite: { type: 'boolean' },
-        'push-to-hub': { type: 'boolean' }, 'dataset-id': { type: 'string' }, token: { type: 'string' }, private: { type: 'boolean' },
+        'push-to-hub': { type: 'boolean' }, 'dataset-id': { type: 'string' }, ...TOKEN_FLAGS, private: { type: 'boolean' },
         json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
-    throw new UserError((err as Error).message.split('\n')[0], "Run 'intersections generate --help' for the options.");
+    throw flagError('generate', err);
   }
   const v = parsed.values;
   const o = defaultGenerateOptions();
@@ -128,8 +131,8 @@ export function parseGenerateArgs(argv: string[]): ParsedGenerateArgs {
   let push: ParsedGenerateArgs['push'];
   if (v['push-to-hub']) {
     if (!v['dataset-id']) throw new UserError('--push-to-hub needs --dataset-id user/name');
-    push = { datasetId: v['dataset-id'], token: v.token, private: Boolean(v.private) };
-  } else if (v['dataset-id'] !== undefined || v.private || v.token !== undefined) {
+    push = { datasetId: v['dataset-id'], token: v.token, tokenStdin: Boolean(v['token-stdin']), private: Boolean(v.private) };
+  } else if (v['dataset-id'] !== undefined || v.private || v.token !== undefined || v['token-stdin']) {
     throw new UserError('--dataset-id, --token and --private only apply with --push-to-hub');
   }
   return { options: o, json: Boolean(v.json), help: Boolean(v.help), push };
@@ -165,6 +168,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.push) {
     hub = await import('../../core/hub');
     hub.parseDatasetId(args.push.datasetId);
+    args.push.token = await tokenFromFlags({ token: args.push.token, 'token-stdin': args.push.tokenStdin }, (message) => sink.emit(makeEvent('log', { level: 'warning', message })));
     if (!hub.resolveHubToken(args.push.token)) throw new UserError('--push-to-hub needs a Hugging Face token with write access', hub.TOKEN_HINT);
   }
 

@@ -1,19 +1,14 @@
 // `intersections inspect <dataset>`: splits, rows, per-label counts, image sizes, format and
 // size on disk. With --json: a start event, then done with summary = the DatasetInfo.
-import { parseArgs } from 'node:util';
 import { makeEvent, UserError } from '../../core/events';
 import { DatasetInfo, describeDataset } from '../../core/datasetRead';
+import { parseFlags } from '../args';
 import { sinkFor } from '../output';
 
 const USAGE = 'Usage: intersections inspect <dataset-folder> [--json]';
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
-  } catch (err) {
-    throw new UserError((err as Error).message, USAGE);
-  }
+  const parsed = parseFlags('inspect', { args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
   if (parsed.values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const [folder, ...extra] = parsed.positionals;
   if (!folder) throw new UserError('missing the dataset folder', USAGE);

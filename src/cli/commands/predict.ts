@@ -1,9 +1,9 @@
 // intersections predict --model <run|folder|base:ckpt> [--backend auto|onnx|python] <image...>
 // Prints the count for each image; with --json, job events and a done summary with per-image results.
-import { parseArgs } from 'node:util';
 import { UserError, makeEvent } from '../../core/events';
 import { countWithPython } from '../../core/inferenceService';
 import { OnnxPaliGemma, OnnxVariant, findOnnxDir, readCheckedImage } from '../../core/onnxInference';
+import { parseFlags } from '../args';
 import { sinkFor } from '../output';
 
 const HELP = `Usage: intersections predict --model <run|folder|base:ckpt> [--backend auto|onnx|python] <image...>
@@ -18,7 +18,7 @@ const HELP = `Usage: intersections predict --model <run|folder|base:ckpt> [--bac
 interface ImageResult { image: string; prediction: number | null; text: string; scores?: Record<string, number>; input_ids?: number[]; ms?: number; error?: string; hint?: string }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags('predict', {
     args: argv, allowPositionals: true,
     options: {
       model: { type: 'string' }, backend: { type: 'string', default: 'auto' }, variant: { type: 'string' },
@@ -57,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     await m.dispose();
   } else {
-    results = (await countWithPython(positionals, model, { python: values.python })) as ImageResult[];
+    results = (await countWithPython(positionals, model, { python: values.python, forwardSignals: true })) as ImageResult[];
     sink.emit(makeEvent('progress', { phase: 'predict', done: positionals.length, total: positionals.length }));
   }
   for (const r of results) {

@@ -4,12 +4,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { EventSink, UserError, makeEvent } from '../../core/events';
 import {
   STAMP_FILE, SetupStamp, managedVenvDir, pythonPackageDir, requirementsFiles, requirementsHash, stampIsCurrent, venvPython,
 } from '../../core/python';
+import { parseFlags } from '../args';
 import { sinkFor } from '../output';
+import { forwardSignals } from '../../core/processJob';
 
 const HELP = `Usage: intersections setup [--dev] [--venv DIR] [--python BASE] [--print-python] [--json]
 
@@ -58,7 +59,12 @@ export async function ensureManagedEnv(opts: EnsureEnvOptions): Promise<{ python
 
 function runStreaming(cmd: string, args: string[], sink: EventSink, tag: string, failure: string, hint: string): Promise<void> {
   return new Promise((resolve, reject) => {
+    // Stop pip or venv with this command (SIGINT/SIGTERM), a second signal kills it.
+    const signals = forwardSignals(10_000);
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+    signals.attach({ cancel: (graceMs = 10_000) => { child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), graceMs).unref(); } });
+    child.on('close', () => signals.dispose());
+    child.on('error', () => signals.dispose());
     const onData = (level: 'info' | 'warning') => (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split(/\r?\n/)) {
         if (line.trim()) sink.emit(makeEvent('log', { level, message: `${tag}: ${line.trimEnd()}` }));
@@ -67,12 +73,16 @@ function runStreaming(cmd: string, args: string[], sink: EventSink, tag: string,
     child.stdout.on('data', onData('info'));
     child.stderr.on('data', onData('warning'));
     child.on('error', (e) => reject(new UserError(`${failure}: ${e.message}`, hint, 1)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new UserError(`${failure} (exit code ${code})`, hint, 1))));
+    child.on('close', (code) => {
+      if (signals.signal) reject(new UserError(`${tag} stopped by ${signals.signal}`, '', signals.signal === 'SIGINT' ? 130 : 143));
+      else if (code === 0) resolve();
+      else reject(new UserError(`${failure} (exit code ${code})`, hint, 1));
+    });
   });
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags('setup', {
     args: argv,
     options: {
       dev: { type: 'boolean', default: false },

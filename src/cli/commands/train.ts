@@ -3,10 +3,10 @@
 // otherwise a progress bar), forwards SIGINT/SIGTERM (the trainer checkpoints and exits 130)
 // and exits with the trainer's exit code. --num-processes N > 1 runs it under `accelerate launch`.
 import * as readline from 'node:readline';
-import { parseArgs } from 'node:util';
 import { EventSink, JobEvent, UserError, makeEvent } from '../../core/events';
-import { startProcessJob } from '../../core/processJob';
+import { forwardSignals, startProcessJob } from '../../core/processJob';
 import { SETUP_HINT, managedVenvDir, resolvePython, trainerEnv } from '../../core/python';
+import { parseFlags } from '../args';
 import { sinkFor } from '../output';
 import { ensureManagedEnv } from './setup';
 
@@ -46,11 +46,7 @@ export function parseTrainArgs(argv: string[]): Values {
   };
   for (const f of VALUE_FLAGS) options[f] = { type: 'string' };
   for (const f of BOOL_FLAGS) options[f] = { type: 'boolean' };
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Values;
-  } catch (e) {
-    throw new UserError((e as Error).message, "run 'intersections train --help' for the flags");
-  }
+  return parseFlags('train', { args: argv, options, allowPositionals: false }).values as Values;
 }
 
 /** The trainer's argv after `python`: [-m intersections_trainer train ...] or accelerate launch. */
@@ -115,6 +111,9 @@ export async function run(argv: string[]): Promise<number> {
   const python = await pythonFor(v, sink);
 
   let lastDone: JobEvent | undefined;
+  const signals = forwardSignals(10 * 60 * 1000, (sig) => {
+    if (!json) process.stderr.write(`\n${sig}: asking the trainer to save a checkpoint and stop (again to force)...\n`);
+  });
   const job = startProcessJob({
     command: python,
     args,
@@ -132,18 +131,7 @@ export async function run(argv: string[]): Promise<number> {
       if (json || !/^\[(info|warning|debug)\]|^(error|hint): /.test(line)) process.stderr.write(line + '\n');
     },
   });
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals += 1;
-    if (signals === 1) {
-      if (!json) process.stderr.write(`\n${sig}: asking the trainer to save a checkpoint and stop (again to force)...\n`);
-      job.cancel(10 * 60 * 1000);
-    } else {
-      job.cancel(0);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  signals.attach(job);
   try {
     const res = await job.result;
     if (res.exitCode === null && res.signal) {
@@ -156,7 +144,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     return res.exitCode;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
   }
 }

@@ -109,7 +109,7 @@ export class JobManager {
     return job;
   }
 
-  /** Cancels a job: a queued one is dropped, a running one gets SIGTERM (then SIGKILL). */
+  /** Cancels a job: a queued one is dropped, a running one gets SIGTERM (then its process group SIGKILL). */
   cancel(id: number, graceMs?: number): boolean {
     const job = this.jobs.get(id);
     if (!job) return false;
@@ -138,6 +138,7 @@ export class JobManager {
       cwd: opts.cwd,
       env: await this.opts.env(),
       onEvent: (e) => events.push(e),
+      processGroup: true,
     });
     let timedOut = false;
     const timer = opts.timeoutMs ? setTimeout(() => { timedOut = true; proc.cancel(2000); }, opts.timeoutMs) : undefined;
@@ -176,6 +177,9 @@ export class JobManager {
         this.emitter.emit('change', job);
       },
       onLog: (line) => this.opts.onLog?.(job, line),
+      // The CLI and the Python it starts share one group: after the grace period the whole group
+      // is killed, and the job ends (and shows "cancelled") only when all of it is gone.
+      processGroup: true,
     });
     const result: ProcessJobResult = await job.process.result;
     const status = finalStatus(job.state, { exitCode: result.exitCode, cancelled: result.cancelled || job.cancelRequested });
