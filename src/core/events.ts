@@ -27,27 +27,48 @@ export function makeEvent<N extends JobEventName>(event: N, fields: Payload<Extr
   return { event, time: new Date().toISOString(), ...fields } as Extract<JobEvent, { event: N }>;
 }
 
-const REQUIRED: Record<JobEventName, string[]> = {
-  start: ['job', 'run_dir', 'config'],
-  progress: ['phase', 'done', 'total'],
-  metric: ['name', 'value', 'step', 'split'],
-  log: ['level', 'message'],
-  artifact: ['kind', 'path'],
-  done: ['summary'],
-  error: ['message', 'hint'],
-};
+// Each event's required fields and their types. Event lines come from other processes and from
+// run folders anyone may have written (a shared events.jsonl), so a field of the wrong type makes
+// the line a plain log line instead of reaching the views that format it.
+type Check = (v: unknown) => boolean;
+const isString: Check = (v) => typeof v === 'string';
+const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const orNull = (c: Check): Check => (v) => v === null || c(v);
+const LEVELS = new Set(['debug', 'info', 'warning', 'error']);
 
-/** Parses one line of a job's output; returns undefined for lines that are not events. */
+const FIELDS = new Map<string, Record<string, Check>>([
+  ['start', { job: isString, run_dir: orNull(isString), config: isObject }],
+  ['progress', { phase: isString, done: isNumber, total: isNumber }],
+  ['metric', { name: isString, value: () => true, step: orNull(isNumber), split: orNull(isString) }],
+  ['log', { level: (v) => typeof v === 'string' && LEVELS.has(v), message: isString }],
+  ['artifact', { kind: isString, path: isString }],
+  ['done', { summary: isObject }],
+  ['error', { message: isString, hint: isString }],
+]);
+const PROGRESS_OPTIONAL = ['loss', 'lr', 'samples_per_s', 'eta_s'];
+
+/** Parses one line of a job's output; returns undefined for lines that are not (valid) events. */
 export function parseEventLine(line: string): JobEvent | undefined {
   const text = line.trim();
   if (!text.startsWith('{')) return undefined;
   let obj: unknown;
   try { obj = JSON.parse(text); } catch { return undefined; }
-  if (!obj || typeof obj !== 'object') return undefined;
+  if (!isObject(obj)) return undefined;
   const rec = obj as Record<string, unknown>;
-  const name = rec.event as JobEventName;
-  if (typeof rec.time !== 'string' || !(name in REQUIRED)) return undefined;
-  if (!REQUIRED[name].every((k) => k in rec)) return undefined;
+  const fields = typeof rec.event === 'string' ? FIELDS.get(rec.event) : undefined;
+  if (!fields || typeof rec.time !== 'string') return undefined;
+  if (rec.event === 'error') {
+    // An error must not vanish because a field is malformed: keep it with readable text.
+    if (!isString(rec.message)) rec.message = 'the job reported an error without a message';
+    if (!isString(rec.hint)) rec.hint = '';
+  }
+  for (const [key, check] of Object.entries(fields)) {
+    if (!Object.hasOwn(rec, key) || !check(rec[key])) return undefined;
+  }
+  if (rec.event === 'progress') {
+    for (const key of PROGRESS_OPTIONAL) if (Object.hasOwn(rec, key) && !isNumber(rec[key])) delete rec[key];
+  }
   return rec as unknown as JobEvent;
 }
 

@@ -114,21 +114,37 @@ export function runDescription(r: RunSummary): string {
 
 export function runTooltip(name: string, folder: string, r: RunSummary): string {
   const lines = [`**${escapeMd(name)}** — ${r.status}`, ''];
-  if (r.model) lines.push(`- Model: \`${r.model}\``);
-  if (r.mode) lines.push(`- Mode: ${r.mode}`);
-  if (r.dataset) lines.push(`- Dataset: \`${r.dataset}\``);
+  if (r.model) lines.push(`- Model: ${mdCode(r.model)}`);
+  if (r.mode) lines.push(`- Mode: ${escapeMd(r.mode)}`);
+  if (r.dataset) lines.push(`- Dataset: ${mdCode(r.dataset)}`);
   if (r.step !== undefined) lines.push(`- Steps: ${r.step}${r.totalSteps ? ` / ${r.totalSteps}` : ''}`);
   if (r.lastLoss !== undefined) lines.push(`- Last loss: ${r.lastLoss.toPrecision(4)}`);
   if (r.bestAccuracy !== undefined) lines.push(`- Best accuracy: ${formatPercent(r.bestAccuracy)}`);
   if (r.error) lines.push(`- Error: ${escapeMd(r.error.message)}${r.error.hint ? ` (${escapeMd(r.error.hint)})` : ''}`);
-  lines.push(`- Folder: \`${folder}\``);
+  lines.push(`- Folder: ${mdCode(folder)}`);
   return lines.join('\n');
 }
 
-/** Escapes markdown punctuation so that file names and messages render literally. */
+/** Escapes markdown punctuation so that file names and messages render literally (one line). */
 export function escapeMd(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!<>|~]/g, (c) => `\\${c}`);
+  return oneLine(s).replace(/[\\`*_{}[\]()#+\-.!<>|~:&=]/g, (c) => `\\${c}`);
 }
+
+/**
+ * A code span that cannot be closed from inside: the fence is one backtick longer than the
+ * longest run of backticks in the text (CommonMark), so a run's ckpt_id or dataset path that
+ * holds backticks cannot inject a link into the hover.
+ */
+export function mdCode(s: string): string {
+  const text = oneLine(s);
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** Newlines would start new Markdown blocks (headings, link definitions): show them as spaces. */
+const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
 
 /** Codicon per status (ThemeIcon ids). */
 export function runIcon(status: RunStatus): string {
