@@ -10,8 +10,8 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import css from './gallery.css';
 import {
-  accuracyOf, confusionAgrees, confusionMatrix, filterItems, LruCache, sortItems,
-  type CompareFilter, type GalleryItem, type SortOrder,
+  accuracyOf, ATTRIBUTE_FILTERS, confusionAgrees, confusionMatrix, filterItems, LruCache, sortItems,
+  type AttributeName, type CompareFilter, type GalleryItem, type SortOrder,
 } from '../src/core/galleryModel';
 import {
   defaultViewState, MAX_IMAGE_BATCH, validateHostMessage, validateViewState,
@@ -111,6 +111,12 @@ function buildLayout(): void {
     el(document, 'vscode-checkbox', { 'data-testid': 'filter-wrong', label: 'Wrong only' }),
     labelled('Label', el(document, 'vscode-single-select', { 'data-testid': 'filter-label' })),
     labelled('Prediction', el(document, 'vscode-single-select', { 'data-testid': 'filter-prediction' })),
+    ...ATTRIBUTE_FILTERS.map((name) => {
+      const field = labelled(ATTRIBUTE_TITLES[name], el(document, 'vscode-single-select', { 'data-testid': `filter-${ATTRIBUTE_TESTIDS[name]}` }));
+      field.setAttribute('data-testid', `field-${ATTRIBUTE_TESTIDS[name]}`);
+      field.hidden = true; // shown when the dataset gives the items this attribute
+      return field;
+    }),
     labelled('Of run', el(document, 'vscode-single-select', { 'data-testid': 'filter-run' }), 'b-only'),
     labelled('A vs B', el(document, 'vscode-single-select', { 'data-testid': 'filter-compare' }), 'b-only wide'),
     labelled('Sort', el(document, 'vscode-single-select', { 'data-testid': 'sort-order' }), 'wide'),
@@ -144,6 +150,11 @@ function buildLayout(): void {
   wireControls();
 }
 
+const ATTRIBUTE_TITLES: Record<AttributeName, string> = { lineWidth: 'Line width', imageSize: 'Image size', style: 'Style' };
+const ATTRIBUTE_TESTIDS: Record<AttributeName, string> = { lineWidth: 'line-width', imageSize: 'image-size', style: 'style' };
+/** Option values of attribute filters: 'any', or 'v:' + the value (a value from a file may itself be "any"). */
+const attrOption = (v: string | null) => (v === null ? 'any' : `v:${v}`);
+
 function labelled(text: string, control: HTMLElement, cls = ''): HTMLElement {
   const wrap = el(document, 'label', { class: `field ${cls}` });
   wrap.append(el(document, 'span', {}, text), control);
@@ -175,6 +186,9 @@ function wireControls(): void {
     state.filter = { ...state.filter, prediction: v === 'any' ? null : v === 'none' ? 'none' : Number(v) };
     refresh(true);
   });
+  for (const name of ATTRIBUTE_FILTERS) {
+    onChange(`filter-${ATTRIBUTE_TESTIDS[name]}`, (v) => { state.filter = { ...state.filter, [name]: v.startsWith('v:') ? v.slice(2) : null }; refresh(true); });
+  }
   onChange('filter-run', (v) => { state.filter = { ...state.filter, run: v === 'b' ? 'b' : 'a' }; refresh(true); });
   onChange('filter-compare', (v) => { state.filter = { ...state.filter, compare: v as CompareFilter }; refresh(true); });
   onChange('sort-order', (v) => { state.sort = v as SortOrder; refresh(true); });
@@ -274,6 +288,14 @@ function renderHeader(): void {
   const labelOptions: [string, string][] = [['any', 'any'], ...data.labels.map((l, i): [string, string] => [String(i), l])];
   fillSelect('filter-label', labelOptions);
   fillSelect('filter-prediction', [...labelOptions, ['none', 'none (unparsable)']]);
+  for (const name of ATTRIBUTE_FILTERS) {
+    const values = data.attributes?.[name] ?? [];
+    const unit = name === 'imageSize' ? ' px' : '';
+    fillSelect(`filter-${ATTRIBUTE_TESTIDS[name]}`, [['any', 'any'], ...values.map((v): [string, string] => [attrOption(v), `${v}${unit}`])]);
+    $(`field-${ATTRIBUTE_TESTIDS[name]}`).hidden = values.length === 0;
+    // A value the new data does not have (another split or dataset) would hide every image.
+    if (state.filter[name] !== null && !values.includes(state.filter[name] as string)) state.filter = { ...state.filter, [name]: null };
+  }
 
   const ds = $('dataset-status');
   ds.replaceChildren(el(document, 'span', {}, data.dataset.path ? `dataset: ${data.dataset.path}` : data.dataset.message));
@@ -292,6 +314,7 @@ function refresh(userChange: boolean): void {
   ($('filter-wrong') as HTMLElement & { checked: boolean }).checked = f.wrongOnly;
   setSelect('filter-label', f.label === null ? 'any' : String(f.label));
   setSelect('filter-prediction', f.prediction === null ? 'any' : String(f.prediction));
+  for (const name of ATTRIBUTE_FILTERS) setSelect(`filter-${ATTRIBUTE_TESTIDS[name]}`, attrOption(f[name]));
   setSelect('filter-run', f.run);
   setSelect('filter-compare', f.compare);
   setSelect('sort-order', state.sort);

@@ -52,7 +52,11 @@ export function renderCell(doc: DocLike, item: GalleryItem, index: number): HTML
     'data-correct': String(item.a.correct),
     role: 'listitem',
   });
-  const tip = [item.id, `label ${item.label}`, `A: ${JSON.stringify(item.a.text)}`];
+  // Attributes from the dataset: attribute values and tooltip text only.
+  if (item.attrs?.lineWidth !== undefined) cell.setAttribute('data-line-width', item.attrs.lineWidth);
+  if (item.attrs?.imageSize !== undefined) cell.setAttribute('data-image-size', item.attrs.imageSize);
+  if (item.attrs?.style !== undefined) cell.setAttribute('data-style', item.attrs.style);
+  const tip = [item.id, `label ${item.label}`, ...(attributesText(item) ? [attributesText(item)] : []), `A: ${JSON.stringify(item.a.text)}`];
   if (item.b) tip.push(`B: ${JSON.stringify(item.b.text)}`);
   cell.setAttribute('title', tip.join('\n'));
   cell.append(el(doc, 'div', { class: 'thumb', 'data-testid': 'gallery-image-slot' }));
@@ -77,6 +81,7 @@ export function renderDetail(doc: DocLike, item: GalleryItem, runNames: string[]
     el(doc, 'div', { class: 'detail-id', 'data-testid': 'gallery-detail-id' }, item.id),
     el(doc, 'div', {}, `label ${item.label}`),
   );
+  if (attributesText(item)) box.append(el(doc, 'div', { 'data-testid': 'gallery-detail-attributes' }, attributesText(item)));
   const runs: [RunOutcome, string][] = [[item.a, runNames[0] ?? 'A']];
   if (item.b) runs.push([item.b, runNames[1] ?? 'B']);
   runs.forEach(([o, name], k) => {
@@ -95,6 +100,14 @@ export function renderDetail(doc: DocLike, item: GalleryItem, runNames: string[]
     box.append(part);
   });
   return box;
+}
+
+/** "line width 2 · 384 px · style classic", or '' when the item has no attributes. */
+export function attributesText(item: GalleryItem): string {
+  const a = item.attrs;
+  if (!a) return '';
+  return [a.lineWidth !== undefined ? `line width ${a.lineWidth}` : '', a.imageSize !== undefined ? `${a.imageSize} px` : '', a.style !== undefined ? `style ${a.style}` : '']
+    .filter(Boolean).join(' · ');
 }
 
 /** Puts the image into a cell's slot (or an error text when it could not be read). */

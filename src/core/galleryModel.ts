@@ -181,12 +181,31 @@ export interface RunOutcome {
   text: string;
 }
 
+/** An image's attributes from its dataset row, as text keys (evaluation's attrKey: 2.0 -> "2"). */
+export interface ItemAttributes { lineWidth?: string; imageSize?: string; style?: string }
+export const ATTRIBUTE_FILTERS = ['lineWidth', 'imageSize', 'style'] as const;
+export type AttributeName = (typeof ATTRIBUTE_FILTERS)[number];
+
 export interface GalleryItem {
   id: string;
   split: string;
   label: number;
   a: RunOutcome;
   b?: RunOutcome;
+  /** Line width, image size and style of the image, when the dataset was found and has them. */
+  attrs?: ItemAttributes;
+}
+
+/** Distinct values of each attribute over the items, sorted numerically where numbers (for the filter menus). */
+export function attributeValues(items: readonly GalleryItem[]): Record<AttributeName, string[]> {
+  const out = { lineWidth: new Set<string>(), imageSize: new Set<string>(), style: new Set<string>() };
+  for (const it of items) for (const name of ATTRIBUTE_FILTERS) { const v = it.attrs?.[name]; if (v !== undefined) out[name].add(v); }
+  const sorted = (set: Set<string>) => [...set].sort((a, b) => {
+    const na = Number(a), nb = Number(b);
+    if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  return { lineWidth: sorted(out.lineWidth), imageSize: sorted(out.imageSize), style: sorted(out.style) };
 }
 
 function outcomeOf(r: PredictionRecord): RunOutcome {
@@ -233,9 +252,13 @@ export interface GalleryFilter {
   prediction: number | 'none' | null;
   compare: CompareFilter;
   run: 'a' | 'b';
+  /** An attribute value (ItemAttributes' text), or null for any. */
+  lineWidth: string | null;
+  imageSize: string | null;
+  style: string | null;
 }
 
-export const DEFAULT_FILTER: GalleryFilter = { wrongOnly: false, label: null, prediction: null, compare: 'all', run: 'a' };
+export const DEFAULT_FILTER: GalleryFilter = { wrongOnly: false, label: null, prediction: null, compare: 'all', run: 'a', lineWidth: null, imageSize: null, style: null };
 
 function matchesCompare(item: GalleryItem, f: CompareFilter): boolean {
   if (f === 'all' || !item.b) return true;
@@ -260,6 +283,7 @@ export function filterItems(items: readonly GalleryItem[], f: GalleryFilter): Ga
     if (f.label !== null && item.label !== f.label) return false;
     if (f.prediction === 'none' && o.prediction !== null) return false;
     if (typeof f.prediction === 'number' && o.prediction !== f.prediction) return false;
+    for (const name of ATTRIBUTE_FILTERS) if (f[name] !== null && f[name] !== undefined && item.attrs?.[name] !== f[name]) return false;
     return matchesCompare(item, f.compare);
   });
 }

@@ -4,8 +4,8 @@
 // Everything that crosses the boundary is validated on arrival (see validateRequest,
 // validateReply, validateViewState): the webview is treated as untrusted by the host.
 import {
-  COMPARE_FILTERS, DEFAULT_FILTER, SORT_ORDERS,
-  type CompareFilter, type GalleryFilter, type GalleryItem, type MetricsSummary, type SortOrder,
+  ATTRIBUTE_FILTERS, COMPARE_FILTERS, DEFAULT_FILTER, SORT_ORDERS,
+  type AttributeName, type CompareFilter, type GalleryFilter, type GalleryItem, type MetricsSummary, type SortOrder,
 } from './galleryModel';
 
 export const GALLERY_VIEW_TYPE = 'intersections.gallery';
@@ -40,6 +40,8 @@ export interface LoadResult {
   splits: string[];
   labels: string[];
   items: GalleryItem[];
+  /** Distinct attribute values of the items (empty lists: no such filter is shown). */
+  attributes: Record<AttributeName, string[]>;
   dataset: DatasetInfo;
   warnings: string[];
 }
@@ -156,12 +158,15 @@ function validFilter(v: unknown): GalleryFilter {
   const label = typeof f.label === 'number' && Number.isInteger(f.label) && f.label >= 0 && f.label < 100 ? f.label : null;
   const prediction = f.prediction === 'none' ? 'none'
     : typeof f.prediction === 'number' && Number.isInteger(f.prediction) && f.prediction >= 0 && f.prediction < 100 ? f.prediction : null;
+  // Attribute values are text from the dataset: any short string, compared, never interpreted.
+  const attr = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 64 ? v : null);
   return {
     wrongOnly: f.wrongOnly === true,
     label,
     prediction,
     compare: (COMPARE_FILTERS as readonly unknown[]).includes(f.compare) ? (f.compare as CompareFilter) : 'all',
     run: f.run === 'b' ? 'b' : 'a',
+    ...Object.fromEntries(ATTRIBUTE_FILTERS.map((name) => [name, attr(f[name])])) as Record<AttributeName, string | null>,
   };
 }
 

@@ -6,60 +6,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { UserError } from '../../src/core/events';
 import { describeDataset, findDatasets, iterateRows, listRows, readImage, rowAttributes } from '../../src/core/datasetRead';
 import { metadataImageSize, pngSize } from '../../src/core/datasetBlindTest';
 import { formatInfo } from '../../src/cli/commands/inspect';
-import { tinyPng, writeOurDataset } from '../fixtures/datasets';
-
-interface BtRow { task: string; groundtruth: string; metadata: string; image: Uint8Array; path: string | null }
-
-const LINES = 'Line Plot Intersections';
-/** 6 line rows (PNG 24 or 40 px; metadata "resolution" is a dpi), one unparseable answer, one JPEG-like row, 5 other-task rows. */
-function blindTestRows(): BtRow[] {
-  const rows: BtRow[] = [];
-  for (let i = 0; i < 6; i++) {
-    rows.push({ task: LINES, groundtruth: i % 2 ? String(i % 3) : `{${i % 3}}`, path: `line_${i}.png`,
-      metadata: JSON.stringify({ thickness: i < 3 ? 2 : 4, resolution: i % 2 ? 100 : 200 }), image: tinyPng(i % 2 ? 24 : 40, i) });
-  }
-  rows.push({ task: LINES, groundtruth: 'several', path: 'line_bad.png', metadata: '{}', image: tinyPng(24, 9) });
-  // Not a PNG: the size comes from the metadata (dpi 300 -> 1152 px).
-  rows.push({ task: LINES, groundtruth: '{1}', path: 'line_7.png', metadata: JSON.stringify({ linewidth: 4, resolution: 300 }), image: new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]) });
-  for (const [task, n] of [['Touching Circles', 3], ['Counting Grid - Blank Grids', 2]] as const) {
-    for (let k = 0; k < n; k++) rows.push({ task, groundtruth: 'Yes', path: `${task}_${k}.png`, metadata: '{}', image: tinyPng(64, 50 + k) });
-  }
-  // Interleave: other tasks between line rows, so row numbers in the file are not the kept order.
-  return [rows[8], rows[0], rows[1], rows[9], rows[2], rows[3], rows[6], rows[4], rows[10], rows[5], rows[7], rows[11], rows[12]];
-}
-
-function writeBlindTest(root: string, rows: BtRow[], opts: { offsetIndex?: boolean; rowGroupSize?: number } = {}): string {
-  fs.mkdirSync(path.join(root, 'data'), { recursive: true });
-  const buffer = parquetWriteBuffer({
-    columnData: [
-      { name: 'image', data: rows.map((r) => ({ bytes: r.image, path: r.path })), offsetIndex: opts.offsetIndex ?? true },
-      { name: 'task', data: rows.map((r) => r.task) },
-      { name: 'prompt', data: rows.map(() => 'How many times do the blue and red lines touch each other? Answer with a number in curly brackets, e.g., {5}.') },
-      { name: 'groundtruth', data: rows.map((r) => r.groundtruth) },
-      // Unannotated BYTE_ARRAY: the reader gets bytes (utf8: false) and must decode them itself.
-      { name: 'metadata', data: rows.map((r) => new TextEncoder().encode(r.metadata)) },
-    ],
-    schema: [
-      { name: 'schema', num_children: 5 },
-      { name: 'image', repetition_type: 'OPTIONAL', num_children: 2 },
-      { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
-      { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-      { name: 'task', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-      { name: 'prompt', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-      { name: 'groundtruth', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-      { name: 'metadata', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
-    ],
-    rowGroupSize: opts.rowGroupSize ?? 5,
-    pageSize: 200,
-  });
-  fs.writeFileSync(path.join(root, 'data', 'valid-00000-of-00001.parquet'), new Uint8Array(buffer));
-  return root;
-}
+import { blindTestRows, tinyPng, writeBlindTest, writeOurDataset } from '../fixtures/datasets';
 
 let tmp: string;
 before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blindtest-')); });

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  accuracyOf, compareRuns, confidenceOf, confusionAgrees, confusionMatrix, DEFAULT_FILTER, filterItems, labelNames,
-  LruCache, parseMetrics, parsePredictionsJsonl, softmax, sortItems, toItems, type PredictionRecord,
+  accuracyOf, attributeValues, compareRuns, confidenceOf, confusionAgrees, confusionMatrix, DEFAULT_FILTER, filterItems, labelNames,
+  LruCache, parseMetrics, parsePredictionsJsonl, softmax, sortItems, toItems, type GalleryItem, type PredictionRecord,
 } from '../../src/core/galleryModel';
 
 function rec(id: string, label: number, prediction: number | null, scores: Record<string, number> = {}): PredictionRecord {
@@ -65,6 +65,25 @@ test('filters: wrong only, by label, by prediction (incl. unparsable)', () => {
   assert.deepEqual(ids({ prediction: 'none' }), ['f']);
   assert.deepEqual(ids({ label: 2, prediction: 1 }), ['g']);
   assert.deepEqual(ids({ label: 1, wrongOnly: true }), ['d']);
+});
+
+test('filters by line width, image size and style; attribute values for the menus', () => {
+  const items = toItems(records);
+  const attrs: Record<string, GalleryItem['attrs']> = {
+    a: { lineWidth: '2', imageSize: '384', style: 'blindtest' }, b: { lineWidth: '4', imageSize: '384' },
+    c: { lineWidth: '2', imageSize: '1152', style: 'classic' }, d: { lineWidth: '10', imageSize: '768' }, e: {},
+  };
+  for (const it of items) if (attrs[it.id]) it.attrs = attrs[it.id];
+  const ids = (f: Partial<typeof DEFAULT_FILTER>) => filterItems(items, { ...DEFAULT_FILTER, ...f }).map((i) => i.id);
+  assert.deepEqual(ids({ lineWidth: '2' }), ['a', 'c']);
+  assert.deepEqual(ids({ imageSize: '384' }), ['a', 'b']);
+  assert.deepEqual(ids({ lineWidth: '2', imageSize: '384' }), ['a']);
+  assert.deepEqual(ids({ style: 'classic' }), ['c']);
+  assert.deepEqual(ids({ lineWidth: '4', wrongOnly: true }), ['b']);
+  // Items without the attribute (no dataset, or a row without it) never match a set filter.
+  assert.deepEqual(ids({ imageSize: '96' }), []);
+  assert.deepEqual(attributeValues(items), { lineWidth: ['2', '4', '10'], imageSize: ['384', '768', '1152'], style: ['blindtest', 'classic'] });
+  assert.deepEqual(attributeValues(toItems(records)), { lineWidth: [], imageSize: [], style: [] });
 });
 
 test('sort by confidence, ascending and descending, unknown confidence first when ascending', () => {

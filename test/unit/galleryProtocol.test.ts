@@ -59,16 +59,18 @@ test('host messages: replies and pushes are recognised, junk ignored', () => {
 test('view state: valid state round-trips, malformed fields fall back to defaults', () => {
   const good = {
     version: 1, runs: ['/w/runs/base', '/w/runs/ft'], split: 'test', datasetFolder: '/w/dataset',
-    filter: { wrongOnly: true, label: 2, prediction: 'none', compare: 'fixed', run: 'b' }, sort: 'confidence-asc', scrollTop: 1234,
+    filter: { wrongOnly: true, label: 2, prediction: 'none', compare: 'fixed', run: 'b', lineWidth: '2', imageSize: '384', style: '<b>any</b>' },
+    sort: 'confidence-asc', scrollTop: 1234,
   };
   assert.deepEqual(validateViewState(good), good);
   const bad = validateViewState({
     runs: ['/a', 3, '', '/b', '/c'], split: '../x', datasetFolder: 5,
-    filter: { wrongOnly: 'yes', label: -1, prediction: 1.5, compare: 'eval', run: 'c' }, sort: 'random', scrollTop: -4,
+    filter: { wrongOnly: 'yes', label: -1, prediction: 1.5, compare: 'eval', run: 'c', lineWidth: 2, imageSize: 'x'.repeat(65), style: '' },
+    sort: 'random', scrollTop: -4,
   });
   assert.deepEqual(bad, {
     version: 1, runs: ['/a', '/b'], split: null, datasetFolder: null,
-    filter: { wrongOnly: false, label: null, prediction: null, compare: 'all', run: 'a' }, sort: 'id', scrollTop: 0,
+    filter: { wrongOnly: false, label: null, prediction: null, compare: 'all', run: 'a', lineWidth: null, imageSize: null, style: null }, sort: 'id', scrollTop: 0,
   });
   assert.deepEqual(validateViewState(undefined).runs, []);
 });

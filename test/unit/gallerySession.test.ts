@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tinyPng, writeImageFolder, writeOurDataset } from '../fixtures/datasets';
+import { blindTestRows, tinyPng, writeBlindTest, writeImageFolder, writeOurDataset } from '../fixtures/datasets';
 import { GallerySession } from '../../src/extension/gallery/session';
 import { argToPath, datasetCandidates, findRunDataset, predictionSplits, readMetrics } from '../../src/extension/gallery/runFiles';
 import type { LoadResult, ImagesResult } from '../../src/core/galleryProtocol';
@@ -93,6 +93,9 @@ test('load: items, accuracy and confusion agree with metrics.json; the dataset c
   assert.equal(r.dataset.source, 'config');
   assert.equal(r.runs[0].metrics?.accuracy, 0.5);
   assert.deepEqual(r.warnings, []);
+  // Attributes from the dataset's line_width / image_size columns, keyed as metrics.json keys them.
+  assert.deepEqual(r.items.map((it) => it.attrs), [1, 1.5, 2, 1, 1.5, 2].map((w) => ({ lineWidth: String(w), imageSize: '16' })));
+  assert.deepEqual(r.attributes, { lineWidth: ['1', '1.5', '2'], imageSize: ['16'], style: [] });
   const imgs = await call<ImagesResult>(s, 'images', { ids: [parquetIds[0].id, parquetIds[5].id] }, 2);
   assert.equal(imgs.failed.length, 0);
   assert.equal(imgs.images.length, 2);
@@ -182,6 +185,21 @@ test('bad prediction lines and a metrics.json that disagrees become warnings', a
   assert.equal(r.items.length, 2);
   assert.equal(r.warnings.filter((w) => /not valid predictions/.test(w)).length, 1);
   assert.equal(r.warnings.filter((w) => /metrics.json says accuracy 100.00 %, the predictions give 50.00 %/.test(w)).length, 1);
+});
+
+test('a BlindTest run: images and line width / image size filters from the benchmark Parquet', async () => {
+  const bt = writeBlindTest(path.join(tmp, 'bt'), blindTestRows());
+  const run = path.join(tmp, 'btrun');
+  writeRun(run, 'blindtest', [{ id: 'line_3.png', label: 0, prediction: 0 }, { id: 'line_7.png', label: 1, prediction: 2 }],
+    { metrics: { blindtest: { accuracy: 0.5, dataset: bt, kind: 'blindtest' } } });
+  const s = new GallerySession({ runs: [run] });
+  const r = await call<LoadResult>(s, 'load', {});
+  assert.equal(r.split, 'blindtest');
+  assert.equal(r.dataset.path, bt);
+  assert.deepEqual(r.items.map((it) => it.attrs), [{ lineWidth: '4', imageSize: '24' }, { lineWidth: '4', imageSize: '1152' }]);
+  assert.deepEqual(r.attributes, { lineWidth: ['4'], imageSize: ['24', '1152'], style: [] });
+  const imgs = await call<ImagesResult>(s, 'images', { ids: ['line_3.png'] }, 2);
+  assert.deepEqual(Buffer.from(imgs.images[0].src.split(',')[1], 'base64'), Buffer.from(tinyPng(24, 3)));
 });
 
 test('argToPath: command arguments from the palette, job actions, tree elements and Uris', () => {

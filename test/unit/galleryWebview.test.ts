@@ -109,6 +109,26 @@ test('a cell shows an HTML-like id and model text as text, never as markup', () 
   assert.equal(cell.byTestId('gallery-item-label')[0].text, 'label 1');
 });
 
+test('attributes from the dataset are attribute values and text (an HTML-like style stays text)', () => {
+  const [item] = toItems([rec('x.png', 1, 1)]);
+  item.attrs = { lineWidth: '2', imageSize: '384', style: EVIL_TEXT };
+  const cell = asFake(renderCell(fakeDoc, item, 0));
+  assert.equal(cell.attrs.get('data-line-width'), '2');
+  assert.equal(cell.attrs.get('data-image-size'), '384');
+  assert.equal(cell.attrs.get('data-style'), EVIL_TEXT);
+  assert.match(cell.attrs.get('title') ?? '', /line width 2 · 384 px · style <\/div><script>/);
+  assert.deepEqual([...new Set(cell.all().map((e) => e.tag))].sort(), ['div', 'span']);
+  const detail = asFake(renderDetail(fakeDoc, item, ['run']));
+  const a = detail.byTestId('gallery-detail-attributes');
+  assert.equal(a.length, 1);
+  assert.equal(a[0].text, `line width 2 · 384 px · style ${EVIL_TEXT}`);
+  assert.equal(a[0].children.length, 0);
+  // Without attributes: no data attributes, no detail line.
+  const [plain] = toItems([rec('y.png', 1, 1)]);
+  assert.equal(asFake(renderCell(fakeDoc, plain, 0)).attrs.has('data-line-width'), false);
+  assert.equal(asFake(renderDetail(fakeDoc, plain, ['run'])).byTestId('gallery-detail-attributes').length, 0);
+});
+
 test('a compared cell shows both runs; images go in through the src property', () => {
   const [item] = compareRuns([rec('a.png', 0, 1)], [rec('a.png', 0, 0)]).items;
   const cell = asFake(renderCell(fakeDoc, item, 0));

@@ -4,8 +4,9 @@
 // loaded predictions: they are looked up, never turned into paths here (datasetRead refuses
 // unknown ids again).
 import * as path from 'node:path';
-import { detectDataset, readImage } from '../../core/datasetRead';
-import { compareRuns, labelNames, LruCache, toItems, type GalleryItem } from '../../core/galleryModel';
+import { detectDataset, readImage, rowAttributes } from '../../core/datasetRead';
+import { attrKey } from '../../core/evaluation';
+import { attributeValues, compareRuns, labelNames, LruCache, toItems, type GalleryItem, type ItemAttributes } from '../../core/galleryModel';
 import {
   validateRequest, type DatasetInfo, type GalleryReply, type ImagesResult, type LoadResult, type RunInfo,
 } from '../../core/galleryProtocol';
@@ -84,7 +85,26 @@ export class GallerySession {
     }
     this.dataset = await this.resolveDataset();
     if (!this.dataset.path) warnings.push(this.dataset.message);
-    return { runs, split: split_, splits: common, labels: labelNames(items), items, dataset: this.dataset, warnings };
+    else await this.attachAttributes(items, split_, warnings);
+    return { runs, split: split_, splits: common, labels: labelNames(items), items, attributes: attributeValues(items), dataset: this.dataset, warnings };
+  }
+
+  /** Line width, image size and style of each item from the dataset's small columns (the keys metrics.json uses). */
+  private async attachAttributes(items: GalleryItem[], split: string, warnings: string[]): Promise<void> {
+    let attrs;
+    try { attrs = await rowAttributes(this.dataset.path as string, split); } catch (err) {
+      warnings.push(`No line width / image size filters: ${err instanceof Error ? err.message.slice(0, 200) : 'the dataset could not be read'}`);
+      return;
+    }
+    for (const it of items) {
+      const a = attrs.get(it.id);
+      if (!a) continue;
+      const out: ItemAttributes = {};
+      if (a.lineWidth !== undefined) out.lineWidth = attrKey(a.lineWidth);
+      if (a.imageSize !== undefined) out.imageSize = attrKey(a.imageSize);
+      if (a.style !== undefined) out.style = String(a.style);
+      it.attrs = out;
+    }
   }
 
   private async resolveDataset(): Promise<DatasetInfo> {
