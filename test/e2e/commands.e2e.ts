@@ -48,7 +48,7 @@ before(async () => {
   editor = await Editor.launch({ name: 'commands', files, env: { HF_ENDPOINT: hub.url, HF_TOKEN: '', HUGGING_FACE_HUB_TOKEN: '' } });
   dataset = join(editor.workspace, 'lines');
   runDir = join(editor.workspace, 'runs', RUN);
-  cli(['generate', '--splits', 'train=6,test=2', '--image-size', '64', '--seed', '1', '--dataset-folder', dataset]);
+  cli(['generate', '--style', 'classic', '--splits', 'train=6,test=2', '--image-size', '64', '--seed', '1', '--dataset-folder', dataset]);
   // The run for Export to ONNX trains meanwhile (the tiny model, 4 steps, about a minute).
   training = cliAsync(['train', '--ckpt-id', 'tiny', '--max-steps', '4', '--dataset-folder', dataset, '--output-dir', runDir]);
   training.catch(() => undefined);

@@ -131,7 +131,7 @@ describe('our format (design.md v1)', () => {
 describe('real `intersections generate` output', () => {
   it('reads the generated Parquet, and its ids name the image-folder copy of the same PNG', async () => {
     const root = path.join(tmp, 'generated');
-    const gen = spawnSync(process.execPath, [CLI, 'generate', '--image-size', '64', '--dataset-folder', root, '--splits', 'train=2,test=1', '--seed', '5', '--workers', '1', '--format', 'imagefolder', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    const gen = spawnSync(process.execPath, [CLI, 'generate', '--style', 'classic', '--image-size', '64', '--dataset-folder', root, '--splits', 'train=2,test=1', '--seed', '5', '--workers', '1', '--format', 'imagefolder', '--json'], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(gen.status, 0, gen.stdout + gen.stderr);
     const meta = JSON.parse(fs.readFileSync(path.join(root, 'intersections.json'), 'utf8'));
     const info = await describeDataset(root);

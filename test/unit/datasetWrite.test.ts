@@ -31,14 +31,14 @@ async function readShard(file: string) {
 test('Parquet shard: schema, features metadata, balanced labels, PNG images of the stored size', async () => {
   const folder = path.join(tmp, 'basic');
   const sink = new Collect();
-  const summary = await generateDataset(opts(folder, { splits: { train: 12 } }), sink, undefined);
+  const summary = await generateDataset(opts(folder, { splits: { train: 12 }, style: 'classic' }), sink, undefined);
   assert.deepEqual(summary.splits.train.label_counts, { '0': 12, '1': 12, '2': 12 });
   assert.deepEqual(fs.readdirSync(path.join(folder, 'data')), ['train-00000-of-00001.parquet']);
   assert.deepEqual(fs.readdirSync(folder).sort(), ['README.md', 'data', 'intersections.json']);
 
   const { metadata, rows } = await readShard(path.join(folder, 'data', 'train-00000-of-00001.parquet'));
   const schema = parquetSchema(metadata);
-  assert.deepEqual(schema.children.map((c) => c.element.name), ['image', 'label', 'line_a', 'line_b', 'color_a', 'color_b', 'line_width', 'image_size']);
+  assert.deepEqual(schema.children.map((c) => c.element.name), ['image', 'label', 'line_a', 'line_b', 'color_a', 'color_b', 'line_width', 'image_size', 'style']);
   const image = schema.children[0];
   assert.deepEqual(image.children.map((c) => [c.element.name, c.element.type]), [['bytes', 'BYTE_ARRAY'], ['path', 'BYTE_ARRAY']]);
   assert.equal(schema.children[1].element.type, 'INT64');
@@ -49,6 +49,7 @@ test('Parquet shard: schema, features metadata, balanced labels, PNG images of t
   assert.deepEqual(features.image, { _type: 'Image' });
   assert.deepEqual(features.label, { _type: 'ClassLabel', names: ['0', '1', '2'] });
   assert.equal(features.line_a._type, 'List');
+  assert.deepEqual(features.style, { dtype: 'string', _type: 'Value' });
 
   assert.equal(rows.length, 36);
   const counts = [0, 0, 0];
@@ -64,6 +65,7 @@ test('Parquet shard: schema, features metadata, balanced labels, PNG images of t
     assert.equal(r.color_b, '#0000ff');
     assert.ok(Math.abs(r.line_width - 1.5 * 100 / 72) < 1e-12);
     assert.equal(r.image_size, 224);
+    assert.equal(r.style, 'classic');
   });
   assert.deepEqual(counts, [12, 12, 12]);
   for (const r of rows.slice(0, 4)) {
@@ -84,7 +86,7 @@ test('Parquet shard: schema, features metadata, balanced labels, PNG images of t
 test('dataset card and intersections.json describe every split; a second call merges its split in', async () => {
   const folder = path.join(tmp, 'merge');
   await generateDataset(opts(folder, { splits: { train: 4, test: 2 }, seed: 5 }), new Collect());
-  await generateDataset(opts(folder, { splits: { validation: 3 }, seed: 9, imageSizes: [448] }), new Collect());
+  await generateDataset(opts(folder, { splits: { validation: 3 }, seed: 9, imageSizes: [448], style: 'classic' }), new Collect());
   const info = JSON.parse(fs.readFileSync(path.join(folder, 'intersections.json'), 'utf8'));
   assert.equal(info.generator.name, 'intersection-studio generate');
   assert.match(info.generator.version, /^\d+\.\d+\.\d+/);
