@@ -6,7 +6,7 @@ import { makeEvent, JobEvent } from '../../src/core/events';
 import { withHint, endMessage, finalStatus, initialJobState, percent, reduceJobEvent, statusBarText, statusBarTooltip } from '../../src/extension/viewModels/jobState';
 import { parseRunEvents, runDescription, runTooltip, escapeMd } from '../../src/extension/viewModels/runStatus';
 import {
-  DatasetLike, datasetDescription, datasetMarkdown, labelDescription, labelTitle, rowDescription, rowLabel, rowTooltip, sortedLabels, splitDescription,
+  DatasetLike, attributeGroups, attributeValueTitle, datasetDescription, datasetMarkdown, labelDescription, labelTitle, rowDescription, rowLabel, rowTooltip, skippedText, sortedLabels, splitDescription,
 } from '../../src/extension/viewModels/datasetLabels';
 import { formatBytes, formatDuration, redact } from '../../src/extension/viewModels/format';
 
@@ -120,6 +120,25 @@ test('dataset tree labels', () => {
   assert.match(tip, /224 × 224 px/);
   // Hostile values from a foreign dataset cannot inject markdown links.
   assert.doesNotMatch(rowTooltip({ id: '[x](command:foo)', label: '[y](http://e)' }), /\]\(/);
+});
+
+test('BlindTest split: skipped rows in the description, groups by line width and image size', () => {
+  const bt = {
+    name: 'blindtest', rows: 1800, labelCounts: { 0: 600, 1: 600, 2: 600 }, imageSizes: [384, 768, 1152], bytes: 0,
+    lineWidthCounts: { 4: 900, 2: 900 }, imageSizeCounts: { 384: 600, 768: 600, 1152: 600 },
+    skipped: { rows: 1235, tasks: { A: 1, B: 2, C: 3, D: 4, E: 5, F: 1219 }, unparseable: 1 },
+  };
+  assert.equal(skippedText(bt), 'skipped 1,234 rows of 6 other tasks and 1 with an unreadable answer');
+  assert.equal(splitDescription(bt), '1800 images · 384px/768px/1152px · skipped 1,234 rows of 6 other tasks and 1 with an unreadable answer');
+  assert.equal(skippedText({ ...bt, skipped: { rows: 1, tasks: { A: 1 }, unparseable: 0 } }), 'skipped 1 row of 1 other task');
+  assert.equal(skippedText(ds.splits[0]), '');
+  assert.deepEqual(attributeGroups(bt), [
+    { attr: 'lineWidth', title: 'by line width', values: [['2', 900], ['4', 900]] },
+    { attr: 'imageSize', title: 'by image size', values: [['384', 600], ['768', 600], ['1152', 600]] },
+  ]);
+  assert.deepEqual(attributeGroups(ds.splits[0]), []);
+  assert.equal(attributeValueTitle('lineWidth', '2'), 'line width 2');
+  assert.equal(attributeValueTitle('imageSize', '384'), '384 × 384 px');
 });
 
 test('inspect markdown has a table with one row per split', () => {

@@ -11,6 +11,10 @@ export interface SplitLike {
   imageSizes?: number[] | Record<string, number>;
   files?: string[] | number;
   bytes?: number;
+  /** BlindTest splits: rows per line width / image size, and the rows that are not in the split. */
+  lineWidthCounts?: Record<string, number>;
+  imageSizeCounts?: Record<string, number>;
+  skipped?: { rows: number; tasks: Record<string, number>; unparseable: number };
 }
 export interface DatasetLike { root: string; format: string; name: string; splits: SplitLike[]; generator?: Record<string, unknown> }
 export interface RowLike {
@@ -43,7 +47,34 @@ export function splitDescription(s: SplitLike): string {
   const sizes = sizesOf(s);
   if (sizes.length) parts.push(sizes.map((n) => `${n}px`).join('/'));
   if (typeof s.bytes === 'number' && s.bytes > 0) parts.push(formatBytes(s.bytes));
+  const skipped = skippedText(s);
+  if (skipped) parts.push(skipped);
   return parts.join(' · ');
+}
+
+/** "skipped 1,234 rows of 6 other tasks" for BlindTest splits ('' when nothing was skipped). */
+export function skippedText(s: SplitLike): string {
+  if (!s.skipped || s.skipped.rows <= 0) return '';
+  const n = (v: number) => v.toLocaleString('en-US');
+  const tasks = Object.keys(s.skipped.tasks).length;
+  const other = s.skipped.rows - s.skipped.unparseable;
+  const parts = [other > 0 ? `${n(other)} ${other === 1 ? 'row' : 'rows'} of ${plural(tasks, 'other task')}` : '',
+    s.skipped.unparseable > 0 ? `${n(s.skipped.unparseable)} with an unreadable answer` : ''].filter(Boolean);
+  return `skipped ${parts.join(' and ')}`;
+}
+
+export type RowAttribute = 'lineWidth' | 'imageSize';
+
+/** The "by line width" / "by image size" groups of a split (BlindTest), each with its values and counts. */
+export function attributeGroups(s: SplitLike): { attr: RowAttribute; title: string; values: [string, number][] }[] {
+  const out: { attr: RowAttribute; title: string; values: [string, number][] }[] = [];
+  if (s.lineWidthCounts && Object.keys(s.lineWidthCounts).length) out.push({ attr: 'lineWidth', title: 'by line width', values: sortedLabels(s.lineWidthCounts) });
+  if (s.imageSizeCounts && Object.keys(s.imageSizeCounts).length) out.push({ attr: 'imageSize', title: 'by image size', values: sortedLabels(s.imageSizeCounts) });
+  return out;
+}
+
+export function attributeValueTitle(attr: RowAttribute, value: string): string {
+  return attr === 'lineWidth' ? `line width ${value}` : `${value} × ${value} px`;
 }
 
 /** Labels sorted numerically when they are numbers ("0", "1", "2"), else by name. */

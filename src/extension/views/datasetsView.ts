@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DatasetInfo, RowSummary, SplitInfo, describeDataset, findDatasets, listRows, readImage } from '../../core/datasetRead';
 import {
-  IMAGE_PAGE, datasetDescription, labelDescription, labelTitle, moreLabel, rowDescription, rowLabel, rowTooltip, sortedLabels, splitDescription,
+  IMAGE_PAGE, attributeGroups, attributeValueTitle, datasetDescription, labelDescription, labelTitle, moreLabel, rowDescription, rowLabel, rowTooltip,
+  sortedLabels, splitDescription, type RowAttribute,
 } from '../viewModels/datasetLabels';
 import { RefreshGate } from '../viewModels/refreshGate';
 
@@ -15,6 +16,8 @@ export type DatasetNode =
   | { kind: 'dataset'; root: string; info: DatasetInfo }
   | { kind: 'split'; root: string; info: DatasetInfo; split: SplitInfo }
   | { kind: 'label'; root: string; info: DatasetInfo; split: SplitInfo; label: string; count: number }
+  | { kind: 'attrGroup'; root: string; info: DatasetInfo; split: SplitInfo; attr: RowAttribute; title: string; values: [string, number][] }
+  | { kind: 'attrValue'; root: string; info: DatasetInfo; split: SplitInfo; attr: RowAttribute; value: string; count: number }
   | { kind: 'image'; root: string; info: DatasetInfo; row: RowSummary }
   | { kind: 'more'; root: string; labelKey: string; shown: number; total: number }
   | { kind: 'message'; text: string; detail?: string; root?: string };
@@ -87,6 +90,19 @@ export class DatasetsView implements vscode.TreeDataProvider<DatasetNode>, vscod
         item.contextValue = 'datasetLabel';
         return item;
       }
+      case 'attrGroup': {
+        const item = new vscode.TreeItem(node.title, C.Collapsed);
+        item.id = `attrGroup:${node.root}\0${node.split.name}\0${node.attr}`;
+        item.iconPath = new vscode.ThemeIcon('list-tree');
+        return item;
+      }
+      case 'attrValue': {
+        const item = new vscode.TreeItem(attributeValueTitle(node.attr, node.value), node.count > 0 ? C.Collapsed : C.None);
+        item.id = `attrValue:${node.root}\0${node.split.name}\0${node.attr}\0${node.value}`;
+        item.description = labelDescription(node.count, node.split.rows);
+        item.iconPath = new vscode.ThemeIcon('symbol-number');
+        return item;
+      }
       case 'image': {
         const item = new vscode.TreeItem(rowLabel(node.row), C.None);
         item.id = `image:${node.root}\0${node.row.split}\0${node.row.id}`;
@@ -124,11 +140,27 @@ export class DatasetsView implements vscode.TreeDataProvider<DatasetNode>, vscod
       }
       if (node.kind === 'dataset') return node.info.splits.map((split) => ({ kind: 'split', root: node.root, info: node.info, split }));
       if (node.kind === 'split') {
-        return sortedLabels(node.split.labelCounts).map(([label, count]) => {
+        return sortedLabels(node.split.labelCounts).map(([label, count]): DatasetNode => {
           const n: DatasetNode = { kind: 'label', root: node.root, info: node.info, split: node.split, label, count };
           this.labelNodes.set(labelKey(node.root, node.split.name, label), n);
           return n;
+        }).concat(attributeGroups(node.split).map((g): DatasetNode => ({ kind: 'attrGroup', root: node.root, info: node.info, split: node.split, ...g })));
+      }
+      if (node.kind === 'attrGroup') {
+        return node.values.map(([value, count]) => {
+          const n: DatasetNode = { kind: 'attrValue', root: node.root, info: node.info, split: node.split, attr: node.attr, value, count };
+          this.labelNodes.set(labelKey(node.root, node.split.name, `${node.attr}=${value}`), n);
+          return n;
         });
+      }
+      if (node.kind === 'attrValue') {
+        // BlindTest rows with this line width / image size, paged like a label's images.
+        const key = labelKey(node.root, node.split.name, `${node.attr}=${node.value}`);
+        const shown = Math.min(this.pages.get(key) ?? IMAGE_PAGE, node.count);
+        const rows = await listRows(node.root, node.split.name, { [node.attr]: Number(node.value), offset: 0, limit: shown });
+        const out: DatasetNode[] = rows.map((row) => ({ kind: 'image', root: node.root, info: node.info, row }));
+        if (node.count > rows.length && rows.length >= shown) out.push({ kind: 'more', root: node.root, labelKey: key, shown: rows.length, total: node.count });
+        return out;
       }
       if (node.kind === 'label') {
         const key = labelKey(node.root, node.split.name, node.label);
