@@ -1,7 +1,7 @@
 // Publishing a dataset on the Hugging Face Hub with @huggingface/hub: creates the dataset repo
 // when needed and uploads README.md, intersections.json and the data files in one commit.
 // Every failure becomes a UserError with a hint; the token never appears in a message.
-import { openAsBlob } from 'node:fs';
+import { openAsBlob, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { commitIter, createRepo, HubApiError, whoAmI } from '@huggingface/hub';
 import type { CommitOperation } from '@huggingface/hub';
@@ -9,7 +9,7 @@ import { EventSink, makeEvent, UserError } from './events';
 import { datasetFiles, describeDataset } from './datasetRead';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
-export const TOKEN_HINT = 'Create a token with write access at https://huggingface.co/settings/tokens, then set HF_TOKEN (or pass --token), or run "Intersections: Sign In to Hugging Face" in VS Code.';
+export const TOKEN_HINT = 'Create a token with write access at https://huggingface.co/settings/tokens, then set HF_TOKEN (or pipe it to --token-stdin), or run "Intersections: Sign In to Hugging Face" in VS Code.';
 
 export interface PushOptions {
   folder: string;
@@ -102,6 +102,32 @@ function safeHost(url: string): string {
 }
 
 /** Creates the dataset repo if needed and uploads the dataset in one commit. */
+/**
+ * Every file to upload is a regular file inside the dataset folder, reached without a symbolic
+ * link: a planted `README.md -> ~/.ssh/id_rsa` (or a linked split folder) in a shared dataset
+ * would otherwise publish its target. Checked before anything is sent.
+ */
+export async function checkUploadable(root: string, files: string[]): Promise<void> {
+  const base = await fsp.realpath(root);
+  for (const rel of files) {
+    let at = root;
+    for (const part of rel.split('/')) {
+      at = path.join(at, part);
+      const st = await fsp.lstat(at).catch(() => undefined);
+      if (!st) throw new UserError(`cannot read ${rel} in ${root}`, 'the dataset changed while pushing; run the push again');
+      if (st.isSymbolicLink()) {
+        throw new UserError(`refusing to upload ${rel}: ${path.relative(root, at) || at} is a symbolic link`,
+          'push uploads only regular files inside the dataset folder; replace the link with the file itself');
+      }
+    }
+    const real = await fsp.realpath(at);
+    const inside = path.relative(base, real);
+    if (inside.startsWith('..') || path.isAbsolute(inside) || !(await fsp.stat(real)).isFile()) {
+      throw new UserError(`refusing to upload ${rel}: it is not a regular file inside ${root}`, 'push uploads only regular files inside the dataset folder');
+    }
+  }
+}
+
 export async function pushDataset(options: PushOptions): Promise<PushResult> {
   const { namespace } = parseDatasetId(options.datasetId);
   const token = resolveHubToken(options.token);
@@ -113,6 +139,7 @@ export async function pushDataset(options: PushOptions): Promise<PushResult> {
 
   const info = await describeDataset(options.folder);
   const files = await datasetFiles(info.root);
+  await checkUploadable(info.root, files);
   const credentials = { accessToken: token };
   const repo = { type: 'dataset' as const, name: options.datasetId };
 
