@@ -29,7 +29,11 @@ export function activate(context: vscode.ExtensionContext): void {
     command: process.execPath,
     prefixArgs: [cliPath],
     // Read at each start: a sign-in or a changed setting applies to the next job.
-    env: async () => childEnv(process.env, { hfToken: await token.get(), pythonPath: settings.pythonPath() }),
+    env: async () => {
+      // Restricted Mode (package.json: untrustedWorkspaces "limited"): no job runs on an untrusted folder.
+      if (!vscode.workspace.isTrusted) throw new Error('this folder is not trusted (Restricted Mode): trust it to run jobs');
+      return childEnv(process.env, { hfToken: await token.get(), pythonPath: settings.pythonPath() });
+    },
     onLog: (job, line) => ui?.logLine(job, line),
   });
   jobsForDeactivate = jobs;

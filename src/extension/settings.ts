@@ -5,8 +5,19 @@ import * as vscode from 'vscode';
 
 const section = () => vscode.workspace.getConfiguration('intersections');
 
+/**
+ * The interpreter comes from the user's own settings only (user or remote-machine scope): a
+ * cloned repository's .vscode/settings.json must not choose the program the extension runs.
+ * package.json declares the setting `machine`-scoped, so VS Code ignores workspace values; this
+ * reads the user value explicitly as well, so that no other code path can pick one up.
+ */
+export function userOnlyPythonPath(config: Pick<vscode.WorkspaceConfiguration, 'inspect'>): string {
+  const v = config.inspect<string>('pythonPath')?.globalValue;
+  return typeof v === 'string' ? v.trim() : '';
+}
+
 export const settings = {
-  pythonPath: (): string => (section().get<string>('pythonPath') ?? '').trim(),
+  pythonPath: (): string => userOnlyPythonPath(section()),
   datasetsFolder: (): string => (section().get<string>('datasetsFolder') ?? 'dataset').trim() || 'dataset',
   runsFolder: (): string => (section().get<string>('runsFolder') ?? 'runs').trim() || 'runs',
   imageSize: (): number => section().get<number>('defaultImageSize') ?? 224,

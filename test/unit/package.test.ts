@@ -82,3 +82,15 @@ test('no sources, tests, source maps or dev dependencies', () => {
     assert.deepEqual(inExtension(`node_modules/${dev}/`), [], `${dev} is not packaged`);
   }
 });
+
+test('workspace trust: limited support, and the interpreter setting is machine-scoped and restricted', () => {
+  const entry = (listZip(readFileSync(vsix)) as { name: string }[]).find((e) => e.name === 'extension/package.json');
+  assert.ok(entry, 'the .vsix has a package.json');
+  const manifest = JSON.parse(readEntry(readFileSync(vsix), entry).toString('utf8'));
+  const trust = manifest.capabilities?.untrustedWorkspaces;
+  assert.equal(trust?.supported, 'limited');
+  assert.match(trust.description, /Restricted Mode/);
+  assert.deepEqual(trust.restrictedConfigurations, ['intersections.pythonPath']);
+  // machine: a workspace's .vscode/settings.json cannot set it (machine-overridable could).
+  assert.equal(manifest.contributes.configuration.properties['intersections.pythonPath'].scope, 'machine');
+});
