@@ -18,8 +18,8 @@ export const HELP = `Usage: intersections generate [options]
 Generates a balanced line-intersection dataset (BlindTest Task 1): Parquet shards under
 <folder>/data, README.md (dataset card) and intersections.json. Counts are PER LABEL.
 
-Options (defaults as in the original script; --image-size, --dpi, --line-width, --colors,
---random-colors and --x-jitter shape the classic images only):
+Options (the classic options' defaults are the original script's; --image-size, --dpi,
+--line-width, --colors, --random-colors and --x-jitter shape the classic images only):
   --style S               classic (our readable pictures), blindtest (the BlindTest authors'
                           generator: 13-tick grid, 384/768/1152 px, 2 or 4 pt, blue then red),
                           or mixed: each image blindtest with probability --blindtest-share (${DEFAULT_STYLE})
