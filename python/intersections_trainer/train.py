@@ -25,6 +25,7 @@ from .augment import augment_batch
 from .data import ANSWERS, DataError, Example, load_split
 from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
+from . import trainer_state
 from .tiny import DEFAULT_PROMPT, TINY_CKPT_ID
 
 MODES = ("auto", "lora", "attn", "full", "qlora")
@@ -193,25 +194,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % (2 ** 32))
     torch.manual_seed(seed)
-
-
-def rng_state() -> dict[str, Any]:
-    import numpy as np
-    import torch
-    st = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.random.get_rng_state()}
-    if torch.cuda.is_available():
-        st["cuda"] = torch.cuda.get_rng_state_all()
-    return st
-
-
-def set_rng_state(st: dict[str, Any]) -> None:
-    import numpy as np
-    import torch
-    random.setstate(st["python"])
-    np.random.set_state(st["numpy"])
-    torch.random.set_rng_state(st["torch"])
-    if "cuda" in st and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(st["cuda"])
 
 
 # ----------------------------------------------------------------------------- data
@@ -625,7 +607,6 @@ class Trainer:
     def save_checkpoint(self, model, optimizer, scheduler, accel, processor, state, ckpt_dir: Path, info) -> Path:
         """checkpoints/step-N/{model/, trainer_state.pt}: written to a temp folder, then renamed;
         the last KEEP_CHECKPOINTS are kept."""
-        import torch
         from . import modeling
 
         final = ckpt_dir / step_name(state["step"])
@@ -634,8 +615,9 @@ class Trainer:
             tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=ckpt_dir))
             try:
                 modeling.save_model(accel.unwrap_model(model), processor, tmp / "model", {**info, "step": state["step"]})
-                torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                            "rng": rng_state(), "state": state, "config": asdict(self.cfg)}, tmp / STATE_FILE)
+                trainer_state.save_state({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                                          "rng": trainer_state.rng_state(), "state": state,
+                                          "config": asdict(self.cfg)}, tmp / STATE_FILE)
                 with open(tmp / "COMPLETE", "w") as f:
                     f.write(str(state["step"]))
                     f.flush()
@@ -651,12 +633,11 @@ class Trainer:
         return final
 
     def restore(self, path: Path, model, optimizer, scheduler, accel) -> dict[str, Any]:
-        import torch
         from safetensors.torch import load_file
 
         from . import modeling
 
-        blob = torch.load(path / STATE_FILE, map_location="cpu", weights_only=False)
+        blob = trainer_state.load_state(path / STATE_FILE)  # weights_only: a planted pickle cannot run
         m = accel.unwrap_model(model)
         mdir = path / "model"
         if modeling.is_peft(m):
@@ -666,7 +647,8 @@ class Trainer:
             # save_pretrained may rename keys on disk (transformers' checkpoint conversion), so
             # read the weights back through from_pretrained and copy them over.
             from transformers import PaliGemmaForConditionalGeneration
-            loaded = PaliGemmaForConditionalGeneration.from_pretrained(str(mdir), dtype=next(m.parameters()).dtype)
+            loaded = PaliGemmaForConditionalGeneration.from_pretrained(str(mdir), dtype=next(m.parameters()).dtype,
+                                                                       use_safetensors=True)  # never a pickled .bin
             missing, unexpected = m.load_state_dict(loaded.state_dict(), strict=False)
             del loaded
             if missing or unexpected:
@@ -675,7 +657,7 @@ class Trainer:
                                 "resume with the same --ckpt-id and --mode as the original run")
         optimizer.load_state_dict(blob["optimizer"])
         scheduler.load_state_dict(blob["scheduler"])
-        set_rng_state(blob["rng"])
+        trainer_state.set_rng_state(blob["rng"])
         return blob["state"]
 
 

@@ -73,3 +73,54 @@ def test_sigterm_then_sigkill_then_resume_matches_uninterrupted_run(small_datase
     assert len(starts) == 3
     assert sorted(p.name for p in (run / "checkpoints").iterdir() if not p.name.startswith(".")) == \
         ["step-0000006", "step-0000008"]
+
+
+class _Planted:
+    """What an attacker would put in a shared run folder: unpickling it runs a command."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_resume_refuses_a_planted_pickle_without_running_it(small_dataset, tmp_path):
+    run = tmp_path / "run"
+    rc, _, err = run_trainer(["train", "--ckpt-id", "tiny", "--max-steps", "2", "--batch-size", "4", "--eval-every", "2",
+                              "--save-every", "2", "--dataset-folder", str(small_dataset), "--output-dir", str(run)])
+    assert rc == 0, err
+    state = run / "checkpoints" / "step-0000002" / "trainer_state.pt"
+    assert state.exists()
+    marker = tmp_path / "PWNED"
+    torch.save({"optimizer": _Planted(marker), "scheduler": {}, "rng": {}, "state": {}}, state)
+
+    rc, events, err = run_trainer(["train", "--resume", "--output-dir", str(run)])
+    assert not marker.exists(), "the planted pickle ran on resume"
+    assert rc == 2, err
+    assert "Traceback" not in err
+    error = [e for e in events if e["event"] == "error"][-1]
+    assert error["message"].startswith(f"refusing to load {state}: it is not a plain tensor file")
+    assert "nothing was executed" in error["hint"]
+
+
+def test_trainer_state_round_trip_restores_every_random_state(tmp_path):
+    import random
+
+    import numpy as np
+
+    from intersections_trainer import trainer_state
+
+    random.seed(1), np.random.seed(2), torch.manual_seed(3)
+    random.random(), np.random.normal(), torch.rand(1)  # numpy now holds a cached gaussian
+    path = tmp_path / "trainer_state.pt"
+    trainer_state.save_state({"optimizer": {"state": {}, "param_groups": [{"lr": 0.1, "params": [0]}]},
+                              "scheduler": {"last_epoch": 3, "base_lrs": [0.1]}, "rng": trainer_state.rng_state(),
+                              "state": {"step": 3, "best_accuracy": 0.5}}, path)
+    expected = (random.random(), np.random.normal(), np.random.rand(), torch.rand(3).tolist())
+    random.seed(9), np.random.seed(9), torch.manual_seed(9)
+    blob = trainer_state.load_state(path)
+    trainer_state.set_rng_state(blob["rng"])
+    assert (random.random(), np.random.normal(), np.random.rand(), torch.rand(3).tolist()) == expected
+    assert blob["state"] == {"step": 3, "best_accuracy": 0.5}
