@@ -181,3 +181,19 @@ test('inspect markdown lists the generator, seed and scalar parameters from inte
   assert.doesNotMatch(md, /num images per label/);
   assert.doesNotMatch(datasetMarkdown(ds), /Generation/);
 });
+
+test('after Evaluate the status bar and the Runs view show the overall accuracy, not the last per-label one', () => {
+  const evalEvents = [
+    makeEvent('start', { job: 'evaluate', run_dir: '/w/runs/a', config: {} }),
+    makeEvent('metric', { name: 'accuracy', value: 0.5, step: null, split: 'test' }),
+    makeEvent('metric', { name: 'accuracy_label_0', value: 0.9, step: null, split: 'test' }),
+    makeEvent('metric', { name: 'accuracy_label_1', value: 0.2, step: null, split: 'test' }),
+    makeEvent('metric', { name: 'accuracy_label_2', value: 0.4, step: null, split: 'test' }),
+    makeEvent('metric', { name: 'unparseable', value: 0, step: null, split: 'test' }),
+  ];
+  const s = fold(evalEvents);
+  assert.equal(statusBarText('Evaluate a on test', s), '$(sync~spin) Evaluate a on test: starting · acc 50.0%');
+  assert.equal(statusBarText('Evaluate a on test', { ...s, status: 'finished' }), '$(check) Evaluate a on test: finished · acc 50.0%');
+  const run = parseRunEvents(evalEvents.map((e) => JSON.stringify(e)).join('\n'));
+  assert.equal(run.bestAccuracy, 0.5);
+});

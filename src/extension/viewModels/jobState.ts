@@ -56,7 +56,13 @@ export function reduceJobEvent(state: JobState, e: JobEvent): JobState {
   }
 }
 
+/**
+ * Whether a metric is an overall accuracy ("accuracy", "eval/accuracy", "val_acc"). Per-label
+ * figures ("accuracy_label_2", which evaluate emits after the overall one) are not: taking them
+ * made the status bar show the last label's accuracy.
+ */
 export function isAccuracyName(name: string): boolean {
+  if (/(^|[_/.\s-])(label|class)([_/.\s-]|\d|$)/i.test(name)) return false;
   return /(^|[_/.\s-])acc(uracy)?$/i.test(name) || /^acc(uracy)?([_/.\s-]|$)/i.test(name);
 }
 
