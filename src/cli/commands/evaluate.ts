@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { iterateRows } from '../../core/datasetRead';
 import { computeMetrics, crossTabLines, predictionLine, Attributes, PredictionRecord, SplitMetrics } from '../../core/evaluation';
 import { UserError, makeEvent } from '../../core/events';
+import { paperComparisonLines } from '../../core/blindtestPaper';
 import { OnnxPaliGemma, OnnxVariant, checkImageBytes, findOnnxDir } from '../../core/onnxInference';
 import { parseFlags } from '../args';
 import { sinkFor } from '../output';
@@ -125,6 +126,6 @@ export function formatTable(split: string, m: SplitMetrics): string {
     const g = m[name];
     if (g) lines.push(`${name.replaceAll('_', ' ')}: ${Object.entries(g).map(([k, b]) => `${k}: ${b.accuracy.toFixed(3)} (n=${b.n})`).join(', ')}`);
   }
-  lines.push(...crossTabLines(m));
+  lines.push(...crossTabLines(m), ...paperComparisonLines(m));
   return lines.join('\n');
 }
