@@ -5,6 +5,7 @@ import importlib
 
 from .data import DataError
 from .modeling import ModelError
+from .ownership import OwnershipError
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -25,7 +26,7 @@ class UserError(Exception):
         self.exit_code = exit_code
 
 
-USER_ERRORS = (UserError, DataError, ModelError)
+USER_ERRORS = (UserError, DataError, ModelError, OwnershipError)
 
 
 def require_packages(names=None) -> None:

@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import ownership
 from .predict import Events, InferenceError, load_model, open_image, run_inference
 
 ATTRIBUTE_COLUMNS = ("line_width", "image_size", "style")
@@ -152,14 +153,34 @@ def default_output_dir(info: dict[str, Any]) -> Path:
     return md.parent if md.name == "model" else md
 
 
+def _holds_our_outputs(out_dir: Path) -> bool:
+    """A run folder, a model folder, or a folder of evaluate's outputs (metrics.json of splits)."""
+    from .modeling import MODEL_INFO_FILE
+
+    if ownership.is_run_dir(out_dir) or (out_dir / MODEL_INFO_FILE).is_file():
+        return True
+    m = ownership.read_json_object(out_dir / "metrics.json")
+    return bool(m) and all(isinstance(v, dict) and "accuracy" in v for v in m.values())
+
+
+def claim_output_dir(out_dir: Path, ev: Events) -> ownership.FolderLock:
+    """Refuses a non-empty folder that is not ours; locks it while this job writes it."""
+    if ownership.visible_entries(out_dir) and not _holds_our_outputs(out_dir):
+        raise ownership.not_ours(out_dir, "a run folder or an evaluation of this tool",
+                                 "config.json written by train or metrics.json written by evaluate",
+                                 "choose a new or empty --output-dir; nothing was changed")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = ownership.lock_folder(out_dir, "evaluate", lambda m: ev.emit("log", level="warning", message=m))
+    for note in ownership.recover_children(out_dir):  # what a killed job left half-written
+        ev.emit("log", level="warning", message=note)
+    return lock
+
+
 def write_outputs(out_dir: Path, split: str, records: list[dict[str, Any]], metrics: dict[str, Any]) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     pred_path = out_dir / f"predictions-{split}.jsonl"
-    tmp = pred_path.with_suffix(".jsonl.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write(json.dumps({k: r[k] for k in ("id", "split", "label", "prediction", "text", "scores", "correct")}) + "\n")
-    os.replace(tmp, pred_path)
+    keys = ("id", "split", "label", "prediction", "text", "scores", "correct")
+    ownership.write_text_atomic(pred_path, "".join(json.dumps({k: r[k] for k in keys}) + "\n" for r in records))
     metrics_path = out_dir / "metrics.json"
     existing: dict[str, Any] = {}
     if metrics_path.exists():
@@ -169,7 +190,7 @@ def write_outputs(out_dir: Path, split: str, records: list[dict[str, Any]], metr
         except ValueError:
             existing = {}
     existing[split] = metrics
-    metrics_path.write_text(json.dumps(existing, indent=2) + "\n")
+    ownership.write_json_atomic(metrics_path, existing)  # a kill -9 leaves the old or the new file
     return pred_path, metrics_path
 
 
@@ -226,11 +247,13 @@ def evaluate_main(args: argparse.Namespace) -> int:
 
     ev = Events(args.json)
     t0 = time.perf_counter()
+    lock = None
     try:
         if not torch.cuda.is_available():
             torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
         model, processor, info = load_model(args.model, args.device)
         out_dir = Path(args.output_dir) if args.output_dir else default_output_dir(info)
+        lock = claim_output_dir(out_dir, ev)
         rows, split, kind = load_eval_rows(args.dataset_folder, args.split)
         if args.limit:
             rows = rows[:args.limit]
@@ -256,9 +279,12 @@ def evaluate_main(args: argparse.Namespace) -> int:
         metrics = compute_metrics(records, {r["id"]: r["attributes"] for r in rows})
         metrics.update({"model": args.model, "dataset": str(args.dataset_folder), "kind": kind})
         pred_path, metrics_path = write_outputs(out_dir, split, records, metrics)
-    except InferenceError as e:
+    except (InferenceError, ownership.OwnershipError) as e:
         ev.error(str(e), e.hint)
         return 2
+    finally:
+        if lock:
+            lock.release()
     ev.emit("metric", name="accuracy", value=metrics["accuracy"], step=None, split=split)
     for label, b in metrics["per_label"].items():
         if b["n"]:

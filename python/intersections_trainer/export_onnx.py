@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import ownership
 from .predict import Events, InferenceError, load_model, open_image, run_inference
 
 TWO_GB = 2 * 1024**3
@@ -213,10 +214,33 @@ def _quantize_q4(src: Path, dst: Path) -> None:
 
 def export(model, processor, info: dict[str, Any], out_dir: Path, sample_images=(), quantize: bool = True,
            ev: Events | None = None) -> dict[str, Any]:
-    """Writes out_dir (see module doc) and checks PyTorch/ONNX Runtime parity; returns the manifest."""
+    """Writes out_dir (see module doc) and checks PyTorch/ONNX Runtime parity; returns the manifest.
+
+    out_dir must be new, empty, or an export of ours (it holds intersections_onnx.json): it is
+    built next to out_dir under a lock and swapped in by renames (ownership.replace_dir)."""
+    ev = ev or Events(False)
+    out_dir = Path(out_dir)
+    with ownership.lock_beside(out_dir, "export-onnx", lambda m: ev.emit("log", level="warning", message=m)):
+        ownership.recover_dir(out_dir)
+        if ownership.visible_entries(out_dir) and not (out_dir / MANIFEST).is_file():
+            raise ownership.not_ours(out_dir, "an ONNX export of this tool", MANIFEST,
+                                     "choose a new or empty --output-dir (by default <run>/onnx); nothing was changed")
+        tmp = ownership.new_dir_path(out_dir)
+        shutil.rmtree(tmp, ignore_errors=True)  # a failed earlier export of this process
+        try:
+            manifest = _write_export(model, processor, info, tmp, sample_images, quantize, ev)
+            ownership.replace_dir(tmp, out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return manifest
+
+
+def _write_export(model, processor, info: dict[str, Any], tmp: Path, sample_images, quantize: bool,
+                  ev: Events) -> dict[str, Any]:
+    """The export itself, into the new folder tmp."""
     import torch
 
-    ev = ev or Events(False)
     model = model.float().cpu().eval()
     model.requires_grad_(False)
     model.set_attn_implementation("eager")
@@ -224,8 +248,6 @@ def export(model, processor, info: dict[str, Any], out_dir: Path, sample_images=
     tcfg = cfg.get_text_config()
     if cfg.image_token_id >= tcfg.vocab_size:
         raise ExportError("the image token id is outside the vocabulary", "this PaliGemma variant is not supported")
-    tmp = out_dir.with_name(out_dir.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
     onnx_dir = tmp / "onnx"
     onnx_dir.mkdir(parents=True)
     vision, decoder = _wrappers(model)
@@ -302,10 +324,8 @@ def export(model, processor, info: dict[str, Any], out_dir: Path, sample_images=
         "source": {k: info.get(k) for k in ("model_dir", "base_ckpt", "format", "mode")},
         "export_s": round(time.perf_counter() - t0, 2),
     }
-    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    tmp.rename(out_dir)
+    # Written last: a folder with the manifest is a complete export.
+    ownership.write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 
@@ -504,7 +524,7 @@ def export_main(args: argparse.Namespace) -> int:
         out = Path(args.output_dir) if args.output_dir else default_output_dir(args.model, info)
         images = [open_image(p) for p in args.sample_image]
         manifest = export(model, processor, info, out, images, quantize=not args.no_quantize, ev=ev)
-    except InferenceError as e:
+    except (InferenceError, ownership.OwnershipError) as e:
         ev.error(str(e), e.hint)
         return 2
     ev.emit("metric", name="onnx_max_abs_logit_diff", value=manifest["parity"]["max_abs_logit_diff"], step=None, split=None)

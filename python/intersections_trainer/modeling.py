@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from . import ownership
 from .tiny import DEFAULT_PROMPT, TINY_CKPT_ID, build_processor, build_tiny_model, build_tiny_processor, tiny_settings
 
 MODEL_INFO_FILE = "intersections_model.json"
@@ -170,7 +170,9 @@ def save_model(model, processor, out_dir: str | os.PathLike, info: dict[str, Any
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp = ownership.new_dir_path(out)  # named after this process: a dead one's is removed by recover_dir
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
     try:
         m = unwrap(model)
         fmt = "lora" if is_peft(m) else "full"
@@ -193,15 +195,9 @@ def save_model(model, processor, out_dir: str | os.PathLike, info: dict[str, Any
 
 
 def replace_dir(src: Path, dst: Path) -> None:
-    """Moves the finished folder src to dst; an existing dst is moved aside first, then removed."""
-    old = None
-    if dst.exists():
-        old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(dst, old)
-    os.replace(src, dst)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Moves the finished folder src to dst by a rename swap (ownership.replace_dir: a kill -9 at
+    any point leaves the old or the new version, restored by the next job)."""
+    ownership.replace_dir(src, dst)
 
 
 def resolve_model_dir(path: str | os.PathLike) -> Path:

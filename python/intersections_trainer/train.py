@@ -14,7 +14,6 @@ import random
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
@@ -25,6 +24,7 @@ from .augment import augment_batch
 from .data import ANSWERS, DataError, Example, load_split
 from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
+from . import ownership
 from . import trainer_state
 from .tiny import DEFAULT_PROMPT, TINY_CKPT_ID
 
@@ -354,6 +354,7 @@ class Trainer:
         self.cfg = cfg
         self.ev = events
         self.stop_signal: int | None = None
+        self.lock: ownership.FolderLock | None = None
 
     # signal handling: finish the current micro-batch, checkpoint, exit 130
     def install_signal_handlers(self) -> None:
@@ -366,6 +367,13 @@ class Trainer:
         signal.signal(signal.SIGINT, handler)
 
     def run(self) -> int:
+        try:
+            return self._run()
+        finally:
+            if self.lock:
+                self.lock.release()
+
+    def _run(self) -> int:
         cfg = self.cfg
         require_packages()
         import torch
@@ -394,19 +402,27 @@ class Trainer:
         world, rank = accel.num_processes, accel.process_index
 
         ckpt_dir = run_dir / "checkpoints"
+        if ownership.visible_entries(run_dir) and not ownership.is_run_dir(run_dir):
+            raise ownership.not_ours(run_dir, "a run folder of this tool", "config.json written by train",
+                                     "choose a new or empty --output-dir (default runs/<timestamp>); nothing was changed")
+        notes: list[str] = []
+        if main:  # one writer per run folder; what a killed job left half-swapped is put right first
+            run_dir.mkdir(parents=True, exist_ok=True)
+            self.lock = ownership.lock_folder(run_dir, "train", notes.append)
+            notes += ownership.recover_children(run_dir) + ownership.recover_children(ckpt_dir)
         last = latest_checkpoint(ckpt_dir) if cfg.resume else None
         if cfg.resume and last is None:
             self.ev.log(f"no checkpoint in {ckpt_dir} yet: starting from the beginning", "warning")
-        if not cfg.resume and run_dir.exists() and (ckpt_dir.exists() or (run_dir / "model").exists()):
+        if not cfg.resume and (ckpt_dir.exists() or (run_dir / "model").exists()):
             raise UserError(f"{run_dir} already holds a run", "pass --resume to continue it, or choose another --output-dir")
 
-        if main:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            self.ev.attach_file(run_dir / "events.jsonl", append=cfg.resume)
         public_cfg = {k: v for k, v in asdict(cfg).items()}
+        if main:  # config.json first: it marks the folder as a run of ours
+            write_json(run_dir / "config.json", {**public_cfg, "written_by": ownership.RUN_MARKER})
+            self.ev.attach_file(run_dir / "events.jsonl", append=cfg.resume)
         self.ev.start("train", str(run_dir.resolve()), public_cfg)
-        if main:
-            write_json(run_dir / "config.json", public_cfg)
+        for note in notes:
+            self.ev.log(note, "warning")
 
         # data
         train_ex = load_split(cfg.dataset_folder, cfg.train_split)
@@ -612,7 +628,9 @@ class Trainer:
         final = ckpt_dir / step_name(state["step"])
         if accel.is_main_process:
             ckpt_dir.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=ckpt_dir))
+            tmp = ownership.new_dir_path(final)  # named after this process: a dead one's is removed on restart
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
             try:
                 modeling.save_model(accel.unwrap_model(model), processor, tmp / "model", {**info, "step": state["step"]})
                 trainer_state.save_state({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
@@ -627,7 +645,7 @@ class Trainer:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
             for old in sorted_checkpoints(ckpt_dir)[:-KEEP_CHECKPOINTS]:
-                shutil.rmtree(old, ignore_errors=True)
+                ownership.remove_dir(old)  # renamed away first: never seen half-deleted
             self.ev.artifact("checkpoint", final)
         accel.wait_for_everyone()
         return final
@@ -722,6 +740,39 @@ def latest_checkpoint(ckpt_dir: Path) -> Path | None:
     return cps[-1] if cps else None
 
 
+_JSON_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "None": (type(None),)}
+
+
+def config_problem(stored: Any) -> str | None:
+    """What is wrong with a stored run config (config.json), or None."""
+    if not isinstance(stored, dict):
+        return "it is not a JSON object"
+    for f in fields(TrainConfig):
+        if f.name not in stored:
+            continue
+        v, allowed = stored[f.name], [t.strip() for t in str(f.type).split("|")]
+        ok = any(isinstance(v, _JSON_TYPES[t]) and not (isinstance(v, bool) and t in ("int", "float"))
+                 for t in allowed if t in _JSON_TYPES)
+        if not ok:
+            return f"{f.name} is {json.dumps(v)}, not {' or '.join(allowed)}"
+    return None
+
+
+def read_run_config(path: Path) -> dict[str, Any]:
+    """A run's config.json, checked before anything is written (UserError: what is wrong)."""
+    hint = "restore the run's config.json, or start a new run in another --output-dir"
+    try:
+        stored = json.loads(path.read_text())
+    except ValueError as e:
+        raise UserError(f"cannot resume: {path} is not valid JSON ({e})", hint) from None
+    problem = config_problem(stored)
+    if problem is None and not ownership.is_run_dir(path.parent):
+        problem = "it was not written by train"
+    if problem:
+        raise UserError(f"cannot resume: {path} is malformed: {problem}", hint)
+    return stored
+
+
 def load_resume_config(cfg: TrainConfig) -> TrainConfig:
     """The stored config of the run; --max-steps/--epochs and --push-to-hub may be changed."""
     if not cfg.output_dir:
@@ -729,7 +780,7 @@ def load_resume_config(cfg: TrainConfig) -> TrainConfig:
     path = Path(cfg.output_dir) / "config.json"
     if not path.exists():
         raise UserError(f"cannot resume: {path} not found", "check --output-dir (the run folder to continue)")
-    stored = json.loads(path.read_text())
+    stored = read_run_config(path)
     merged = TrainConfig(**{k: v for k, v in stored.items() if k in TrainConfig.names()})
     if cfg.max_steps is not None or cfg.epochs is not None:
         merged.max_steps, merged.epochs = cfg.max_steps, cfg.epochs
@@ -742,9 +793,7 @@ def load_resume_config(cfg: TrainConfig) -> TrainConfig:
 
 
 def write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    ownership.write_json_atomic(path, obj)
 
 
 def main(argv: list[str], events: EventWriter | None = None) -> int:
