@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './events';
-import { acquireFolderLock, faultPoint, fsyncFile, isLockFile, pidAlive, writeFileAtomic, type FolderLock } from './ownership';
+import { acquireFolderLock, faultPoint, fsyncFile, isLockFile, isWriteTemp, pidAlive, writeFileAtomic, type FolderLock } from './ownership';
 
 export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
@@ -284,7 +284,7 @@ export type DatasetFolderState =
 
 /** Names that are ours whatever the folder holds: temp folders and the lock. */
 function isOwnHidden(name: string): boolean {
-  return name.startsWith(TEMP_PREFIX) || isLockFile(name);
+  return name.startsWith(TEMP_PREFIX) || isLockFile(name) || isWriteTemp(name);
 }
 
 /** The temp folders of earlier runs whose commit had begun (they hold commit.json). */
@@ -416,6 +416,8 @@ export function recoverDatasetFolder(root: string): { finished: string[]; remove
   const removed: string[] = [];
   let names: string[] = [];
   try { names = fs.readdirSync(root); } catch { return { finished, removed }; }
+  // Temp files of atomic writes (README.md, intersections.json) that a kill left behind.
+  for (const name of names.filter((n) => isWriteTemp(n, true))) fs.rmSync(path.join(root, name), { force: true });
   for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX)).sort()) {
     const pid = Number(name.slice(TEMP_PREFIX.length).split('-')[0]);
     if (pid === process.pid || (Number.isInteger(pid) && pid > 0 && pidAlive(pid))) continue;

@@ -31,9 +31,22 @@ export function faultPoint(label: string): void {
 // ---------------------------------------------------------------------------------------
 // Atomic writes
 
+const WRITE_INFIX = '.intersections-write-';
+
+/** The temp name of an atomic write: hidden, marked as ours, and named after the writing process. */
+function writeTempName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}${WRITE_INFIX}${process.pid}`);
+}
+
+/** Whether `name` is the temp file of an atomic write of ours; `deadOnly`: of a process that is gone. */
+export function isWriteTemp(name: string, deadOnly = false): boolean {
+  const m = /^\..+\.intersections-write-(\d+)$/.exec(name);
+  return m !== null && (!deadOnly || (Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))));
+}
+
 /** Writes `file` through a temp file, fsync and rename: readers see the old or the new content. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = writeTempName(file);
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
