@@ -11,6 +11,7 @@ import {
   sortedLabels, splitDescription, type RowAttribute,
 } from '../viewModels/datasetLabels';
 import { RefreshGate } from '../viewModels/refreshGate';
+import { SCANNED_CONTEXT } from '../viewModels/viewContext';
 
 export type DatasetNode =
   | { kind: 'dataset'; root: string; info: DatasetInfo }
@@ -190,6 +191,7 @@ export class DatasetsView implements vscode.TreeDataProvider<DatasetNode>, vscod
     }
     this.datasets = found;
     void vscode.commands.executeCommand('setContext', 'intersections.hasDatasets', found.length > 0);
+    void vscode.commands.executeCommand('setContext', SCANNED_CONTEXT.datasets, true);
     return [...found.map((info): DatasetNode => ({ kind: 'dataset', root: info.root, info })), ...problems];
   }
 

@@ -5,6 +5,7 @@ import type { JobManager } from '../jobs/jobManager';
 import { RunInfo, findRunFolders, readRun, runContextValue, runFoldersSignature } from '../viewModels/runFolders';
 import { RefreshGate } from '../viewModels/refreshGate';
 import { runDescription, runIcon, runTooltip } from '../viewModels/runStatus';
+import { SCANNED_CONTEXT } from '../viewModels/viewContext';
 
 const POLL_MS = 5000;
 
@@ -98,6 +99,7 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
     }
     runs.sort((a, b) => b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name));
     void vscode.commands.executeCommand('setContext', 'intersections.hasRuns', runs.length > 0);
+    void vscode.commands.executeCommand('setContext', SCANNED_CONTEXT.runs, true);
     return runs;
   }
 
