@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -39,10 +40,13 @@ CROSS_TABS = (("line_width", "image_size"), ("style", "line_width", "image_size"
 
 
 def attr_key(v: Any) -> str:
-    """A breakdown key that TypeScript's String(v) also produces: 2.0 -> "2", 2.5 -> "2.5"."""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return repr(v) if isinstance(v, float) else str(v)
+    """A breakdown key that TypeScript's attrKey also produces: 2.0 -> "2", 2.5 -> "2.5",
+    2.0833333333333335 -> "2.083" (numbers rounded to 3 decimals: line widths in pixels are
+    fractions such as 1.5 pt at 100 dpi, unreadable with all their digits)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        v = math.floor(float(v) * 1000 + 0.5) / 1000  # as JavaScript's Math.round (half up), not round()
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v)
 
 
 def _bucket() -> dict[str, Any]:

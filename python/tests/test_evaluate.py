@@ -46,6 +46,8 @@ def test_cross_tab_by_line_width_image_size_and_label():
 
 def test_attr_key_matches_javascript_string():
     assert [attr_key(v) for v in (2.0, 2.5, 3, 224, 0.1)] == ["2", "2.5", "3", "224", "0.1"]
+    # rounded to 3 decimals, halves up as Math.round (test/unit/evaluation.test.ts has the same list)
+    assert [attr_key(v) for v in (2.0833333333333335, 2.0625, 12.8, 6.4, "classic")] == ["2.083", "2.063", "12.8", "6.4", "classic"]
 
 
 def run_cli(*args, env_extra=None):

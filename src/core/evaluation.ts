@@ -37,9 +37,10 @@ export const ATTRIBUTE_COLUMNS = ['line_width', 'image_size', 'style'] as const;
 export const CROSS_TABS = [['line_width', 'image_size'], ['style', 'line_width', 'image_size']] as const;
 export type Attributes = Partial<Record<(typeof ATTRIBUTE_COLUMNS)[number], number | string | null>>;
 
-/** The key Python's attr_key also produces: 2.0 -> "2", 2.5 -> "2.5". */
+/** The key Python's attr_key also produces: 2.0 -> "2", 2.5 -> "2.5", 2.0833333333333335 -> "2.083". */
 export function attrKey(v: number | string): string {
-  return String(v);
+  // Rounded to 3 decimals: line widths in pixels are fractions (1.5 pt at 100 dpi = 2.0833... px).
+  return typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : String(v);
 }
 
 const bucket = (): Bucket => ({ n: 0, correct: 0, accuracy: 0 });

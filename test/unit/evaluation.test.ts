@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { computeMetrics, crossTabLines, predictionLine, readPredictions } from '../../src/core/evaluation';
+import { attrKey, computeMetrics, crossTabLines, predictionLine, readPredictions } from '../../src/core/evaluation';
 import { formatTable } from '../../src/cli/commands/evaluate';
 
 const fixture = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'metrics.json'), 'utf8'));
@@ -59,4 +59,9 @@ test('readPredictions round-trips lines and names the bad line', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('breakdown keys: numbers rounded to 3 decimals, halves up (python/tests/test_evaluate.py has the same list)', () => {
+  assert.deepEqual([2.0, 2.5, 3, 224, 0.1].map(attrKey), ['2', '2.5', '3', '224', '0.1']);
+  assert.deepEqual([2.0833333333333335, 2.0625, 12.8, 6.4, 'classic'].map(attrKey), ['2.083', '2.063', '12.8', '6.4', 'classic']);
 });
