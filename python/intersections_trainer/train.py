@@ -69,12 +69,12 @@ class TrainConfig:
         return [f.name for f in fields(cls)]
 
 
-# Defaults that depend on the model. The tiny ones are tuned to learn on 2 CPU cores in minutes.
-TINY_DEFAULTS = dict(batch_size=32, grad_accum=1, lr=1e-3, warmup=100, epochs=None, max_steps=4500,
-                     eval_every=500, eval_limit=300, augment=True)
-BIG_DEFAULTS = dict(batch_size=8, grad_accum=2, warmup=0.05, epochs=2.0, max_steps=None, eval_every=50,
-                    eval_limit=300, augment=False)
-LR_BY_MODE = {"lora": 2e-4, "qlora": 2e-4, "attn": 2e-5, "full": 1e-5}
+# Defaults that depend on the model, in defaults.json: the extension's fine-tune flow shows the
+# same file's values, so what it pre-fills is what the trainer would do.
+_DEFAULTS = json.loads((Path(__file__).with_name("defaults.json")).read_text(encoding="utf-8"))
+TINY_DEFAULTS = _DEFAULTS["tiny"]
+BIG_DEFAULTS = _DEFAULTS["paligemma"]
+LR_BY_MODE = _DEFAULTS["lr_by_mode"]
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ import {
   type GenerateOptions,
 } from '../../core/generate';
 import type { SplitName } from '../../core/datasetWrite';
-import { flagError } from '../args';
+import { flagError, originalSpellings } from '../args';
 import { sinkFor } from '../output';
 import { isGenerateStyle } from '../../core/styles';
 import { TOKEN_FLAGS, tokenFromFlags } from '../token';
@@ -45,6 +45,7 @@ Options (the classic options' defaults are the original script's; --image-size, 
   --private               create the Hub repo as private
   --json                  print job events (JSON lines) instead of a progress bar
   --help                  show this help
+The original script's spellings work too: --image_size=224 --num_images=100 --push_to_hub=True.
 `;
 
 function numberList(flag: string, text: string): number[] {
@@ -78,21 +79,18 @@ function joinNegativeValues(argv: string[]): string[] {
 
 export function parseGenerateArgs(argv: string[]): ParsedGenerateArgs {
   let parsed;
+  const options = {
+    style: { type: 'string' }, 'blindtest-share': { type: 'string' },
+    'image-size': { type: 'string' }, dpi: { type: 'string' }, 'num-images': { type: 'string' },
+    'dataset-folder': { type: 'string' }, 'dataset-split': { type: 'string' }, splits: { type: 'string' },
+    seed: { type: 'string' }, workers: { type: 'string' }, format: { type: 'string' },
+    'line-width': { type: 'string' }, colors: { type: 'string' }, 'random-colors': { type: 'boolean' },
+    'x-jitter': { type: 'string' }, overwrite: { type: 'boolean' },
+    'push-to-hub': { type: 'boolean' }, 'dataset-id': { type: 'string' }, ...TOKEN_FLAGS, private: { type: 'boolean' },
+    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  } as const;
   try {
-    parsed = parseArgs({
-      args: joinNegativeValues(argv),
-      allowPositionals: false,
-      options: {
-        style: { type: 'string' }, 'blindtest-share': { type: 'string' },
-        'image-size': { type: 'string' }, dpi: { type: 'string' }, 'num-images': { type: 'string' },
-        'dataset-folder': { type: 'string' }, 'dataset-split': { type: 'string' }, splits: { type: 'string' },
-        seed: { type: 'string' }, workers: { type: 'string' }, format: { type: 'string' },
-        'line-width': { type: 'string' }, colors: { type: 'string' }, 'random-colors': { type: 'boolean' },
-        'x-jitter': { type: 'string' }, overwrite: { type: 'boolean' },
-        'push-to-hub': { type: 'boolean' }, 'dataset-id': { type: 'string' }, ...TOKEN_FLAGS, private: { type: 'boolean' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: originalSpellings(joinNegativeValues(argv), options), allowPositionals: false, options });
   } catch (err) {
     throw flagError('generate', err);
   }

@@ -29,6 +29,7 @@ const HELP = `Usage: intersections train [options]
   --yes                 create the managed Python environment without asking if it is missing
   --json                print job events as JSON lines
 Ctrl+C (or SIGTERM) saves a checkpoint and stops; continue with --resume --output-dir <run>.
+The original script's spellings work too: --dataset_folder=DIR --push_to_hub=True.
 `;
 
 // Flags forwarded to the Python trainer unchanged (value flags, then boolean flags).

@@ -13,6 +13,7 @@ import {
   validateRunName,
 } from '../viewModels/commandArgs';
 import { readRun, RunInfo } from '../viewModels/runFolders';
+import { defaultLength, formatLength } from '../viewModels/trainDefaults';
 
 export function registerTrainCommands(s: Services): vscode.Disposable[] {
   return [
@@ -64,8 +65,8 @@ async function fineTune(s: Services, arg?: unknown): Promise<void> {
 
   const lengthText = await vscode.window.showInputBox({
     title: `${TITLE} (3/4): length`,
-    prompt: 'Number of steps (e.g. 200) or of epochs (e.g. 3 epochs)',
-    value: model === 'tiny' ? '300' : '64',
+    prompt: `Number of steps (e.g. 200) or of epochs (e.g. 3 epochs); the trainer's default is ${formatLength(defaultLength(model))}`,
+    value: formatLength(defaultLength(model)),
     validateInput: (v) => { const r = parseTrainLength(v); return typeof r === 'string' ? r : undefined; },
   });
   if (lengthText === undefined) return;
