@@ -51,6 +51,7 @@ class TrainConfig:
     eval_every: int | None = None
     save_every: int | None = None
     eval_limit: int | None = None        # at most this many validation images per evaluation
+    early_stop_patience: int | None = None  # stop after this many evaluations without a better accuracy
     augment: bool | None = None          # label-preserving flips / colour swap (augment.py)
     prompt: str = DEFAULT_PROMPT
     init: str = "pretrained"
@@ -95,6 +96,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-every", type=int, default=None)
     p.add_argument("--save-every", type=int, default=None)
     p.add_argument("--eval-limit", type=int, default=None)
+    p.add_argument("--early-stop-patience", type=int, default=None, metavar="N",
+                   help="stop after N evaluations in a row without a better validation accuracy (the best model is kept)")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                    help="mirror images and swap the line colours at random (the count is unchanged)")
     p.add_argument("--prompt", default=DEFAULT_PROMPT)
@@ -166,6 +169,8 @@ def validate(cfg: TrainConfig) -> None:
         raise UserError("--max-steps must be at least 1", "")
     if cfg.epochs is not None and cfg.epochs <= 0:
         raise UserError("--epochs must be positive", "")
+    if cfg.early_stop_patience is not None and cfg.early_stop_patience < 1:
+        raise UserError("--early-stop-patience must be at least 1", "leave it out to train for all the steps")
     if cfg.push_to_hub and not cfg.model_id:
         raise UserError("--push-to-hub needs --model-id user/name", "add --model-id <your-user>/<model-name>")
     if cfg.push_to_hub and cfg.model_id.count("/") != 1:
@@ -541,12 +546,21 @@ class Trainer:
                 self.ev.metric("loss", sum(loss_window) / len(loss_window), step, "train")
                 loss_window = []
                 last_progress = now
+            stop_early = False
             if step % cfg.eval_every == 0 or step == total:
                 self.evaluate_and_keep_best(model, accel, processor, templates, eval_ex, eval_px, step, state,
                                             run_dir, info)
                 model.train()
-            if step % cfg.save_every == 0 or step == total:
+                stop_early = bool(cfg.early_stop_patience) and step < total and \
+                    state.get("evals_since_best", 0) >= cfg.early_stop_patience
+            if step % cfg.save_every == 0 or step == total or stop_early:
                 self.save_checkpoint(model, optimizer, scheduler, accel, processor, state, ckpt_dir, info)
+            if stop_early:
+                state["early_stopped"] = step
+                self.ev.log(f"early stop at step {step}/{total}: no better {cfg.eval_split} accuracy in "
+                            f"{cfg.early_stop_patience} evaluations (best {state['best_accuracy']:.3f} at step "
+                            f"{state['best_step']}, kept in {run_dir / 'model'})")
+                break
 
         if self.stop_signal is not None:
             path = ckpt_dir / step_name(state["step"])
@@ -563,7 +577,7 @@ class Trainer:
         summary = {"best_accuracy": state["best_accuracy"], "best_step": state["best_step"], "steps": step,
                    "total_steps": total, "mode": cfg.mode, "ckpt_id": cfg.ckpt_id,
                    "train_seconds": round(time.time() - t0, 1), "run_dir": str(run_dir),
-                   "model_dir": str(run_dir / "model")}
+                   "model_dir": str(run_dir / "model"), "early_stopped": bool(state.get("early_stopped"))}
         if main:
             metrics = {**summary, "history": state["history"]}
             write_json(run_dir / "metrics.json", metrics)
@@ -610,12 +624,14 @@ class Trainer:
                                  "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
         if state["best_accuracy"] is None or acc > state["best_accuracy"]:
             state["best_accuracy"], state["best_step"] = acc, step
+            state["evals_since_best"] = 0
             if accel.is_main_process:
                 path = modeling.save_model(unwrapped, processor, run_dir / "model",
                                            {**info, "step": step, "accuracy": acc})
                 self.ev.artifact("model", path)
             self.ev.log(f"step {step}: {split} accuracy {acc:.3f} (best so far) -> {run_dir / 'model'}")
         else:
+            state["evals_since_best"] = state.get("evals_since_best", 0) + 1  # for --early-stop-patience
             self.ev.log(f"step {step}: {split} accuracy {acc:.3f} (best {state['best_accuracy']:.3f} at step "
                         f"{state['best_step']})")
         accel.wait_for_everyone()
@@ -784,7 +800,7 @@ def load_resume_config(cfg: TrainConfig) -> TrainConfig:
     merged = TrainConfig(**{k: v for k, v in stored.items() if k in TrainConfig.names()})
     if cfg.max_steps is not None or cfg.epochs is not None:
         merged.max_steps, merged.epochs = cfg.max_steps, cfg.epochs
-    for k in ("push_to_hub", "model_id", "private", "threads"):
+    for k in ("push_to_hub", "model_id", "private", "threads", "early_stop_patience"):
         if getattr(cfg, k):
             setattr(merged, k, getattr(cfg, k))
     merged.resume = True

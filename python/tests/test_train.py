@@ -96,3 +96,33 @@ def test_lora_mode_and_gradient_accumulation_write_an_adapter(tmp_path):
     base = build_tiny_model(build_tiny_processor(), seed=0)
     q = "model.language_model.layers.0.self_attn.q_proj.weight"
     assert not torch.allclose(dict(model.named_parameters())[q], dict(base.named_parameters())[q])
+
+
+def test_early_stop_after_patience_evaluations_keeps_the_best_model(small_dataset, tmp_path):
+    # lr 0: the weights never change, so no evaluation after the first is better.
+    run = tmp_path / "run"
+    rc, events, stderr = run_trainer(["train", "--ckpt-id", "tiny", "--dataset-folder", str(small_dataset),
+                                      "--output-dir", str(run), "--max-steps", "20", "--batch-size", "6",
+                                      "--lr", "0", "--warmup", "0", "--eval-every", "1",
+                                      "--early-stop-patience", "2"])
+    assert rc == 0, stderr
+    accs = [e["step"] for e in events if e["event"] == "metric" and e["name"] == "accuracy"]
+    assert accs == [1, 2, 3]
+    stop = [e for e in events if e["event"] == "log" and e["message"].startswith("early stop at step 3/20")]
+    assert len(stop) == 1 and "best" in stop[0]["message"]
+    done = events[-1]["summary"]
+    assert done["early_stopped"] is True and done["steps"] == 3 and done["total_steps"] == 20
+    assert done["best_step"] == 1
+    from intersections_trainer.modeling import load_for_inference
+    assert load_for_inference(run)[2]["step"] == 1  # the best model, not the last
+    assert (run / "checkpoints" / "step-0000003" / "COMPLETE").exists()
+    assert json.loads((run / "config.json").read_text())["early_stop_patience"] == 2
+
+
+def test_early_stop_patience_must_be_positive():
+    import pytest
+    from intersections_trainer.errors import UserError
+    from intersections_trainer.train import TrainConfig, validate
+    with pytest.raises(UserError, match="^--early-stop-patience must be at least 1$"):
+        validate(TrainConfig(ckpt_id="tiny", early_stop_patience=0))
+    validate(TrainConfig(ckpt_id="tiny", early_stop_patience=1))

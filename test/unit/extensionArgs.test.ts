@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   childEnv, countMessage, defaultRunName, evaluateArgs, exportOnnxArgs, generateArgs, isCountableImage, parseSplits, parseTrainLength,
-  pushArgs, trainArgs, validateDatasetId, validateInteger, validateLineWidths, validateRunName, validateShare, validateToken, SPLIT_PRESETS, STYLE_CHOICES,
+  EARLY_STOP_CHOICES, continueSteps, pushArgs, trainArgs, validateContinueSteps, validateDatasetId, validateInteger, validateLineWidths, validateRunName, validateShare, validateToken, SPLIT_PRESETS, STYLE_CHOICES,
 } from '../../src/extension/viewModels/commandArgs';
 
 test('split presets and custom split text', () => {
@@ -109,4 +109,21 @@ test('count intersections: accepted files and message', () => {
   assert.equal(countMessage({ prediction: 2, backend: 'onnx', ms: 123.4 }, 'run-x'), '2 intersections (model run-x, ONNX, 123 ms)');
   assert.equal(countMessage({ prediction: 1, backend: 'python', ms: 9 }, 'r'), '1 intersection (model r, Python, 9 ms)');
   assert.equal(countMessage({ prediction: null, text: 'banana', backend: 'onnx', ms: 5 }, 'r'), 'No count (the model answered "banana") (model r, ONNX, 5 ms)');
+});
+
+test('trainArgs: early stopping from the flow becomes --early-stop-patience; every choice but Off has one', () => {
+  const args = trainArgs({ model: 'tiny', dataset: 'd', outputDir: 'o', earlyStopPatience: 5 });
+  assert.deepEqual(args.slice(args.indexOf('--early-stop-patience'), args.indexOf('--early-stop-patience') + 2), ['--early-stop-patience', '5']);
+  assert.equal(trainArgs({ model: 'tiny', dataset: 'd', outputDir: 'o' }).includes('--early-stop-patience'), false);
+  assert.deepEqual(EARLY_STOP_CHOICES.map((c) => c.patience), [undefined, 3, 5, 10]);
+});
+
+test('Continue Training: proposes as many steps again, and the new total must exceed the steps done', () => {
+  assert.equal(continueSteps(4500, 4500), 9000);
+  assert.equal(continueSteps(30, 30), 130);
+  assert.equal(validateContinueSteps('9000', 4500), undefined);
+  assert.equal(validateContinueSteps('4500', 4500), 'More than the 4500 steps already done');
+  assert.equal(validateContinueSteps('12.5', 10), 'A whole number of steps (at most 10000000)');
+  const args = trainArgs({ model: 'tiny', dataset: 'd', outputDir: 'runs/r', length: { maxSteps: 9000 }, resume: true });
+  assert.ok(args.join(' ').endsWith('--output-dir runs/r --max-steps 9000 --resume'));
 });

@@ -23,3 +23,8 @@ test('contradictory or unknown flags are clear errors', () => {
   assert.throws(() => args('--num-processes', '0'), /positive integer/);
   assert.throws(() => args('--no-such-flag'), (e: unknown) => e instanceof UserError && /Unknown option '--no-such-flag' .*train --help/.test(e.message));
 });
+
+test('--early-stop-patience is forwarded to the trainer', () => {
+  assert.deepEqual(args('--ckpt-id', 'tiny', '--early-stop-patience', '3'),
+    ['-m', 'intersections_trainer', 'train', '--ckpt-id', 'tiny', '--early-stop-patience', '3']);
+});

@@ -5,6 +5,7 @@
 import * as readline from 'node:readline';
 import { EventSink, JobEvent, UserError, makeEvent } from '../../core/events';
 import { forwardSignals, startProcessJob } from '../../core/processJob';
+import { BOOL_FLAGS, VALUE_FLAGS } from '../../core/trainFlags';
 import { SETUP_HINT, managedVenvDir, resolvePython, trainerEnv } from '../../core/python';
 import { parseFlags } from '../args';
 import { sinkFor } from '../output';
@@ -20,6 +21,8 @@ const HELP = `Usage: intersections train [options]
   --max-steps N | --epochs N
   --batch-size N  --grad-accum N  --lr X  --warmup N|fraction  --seed N  --eval-every N
   --save-every N  --eval-limit N  --prompt TEXT  --init pretrained|random
+  --early-stop-patience N   stop after N evaluations without a better validation accuracy
+                        (the best model is kept in <run>/model)
   --augment | --no-augment   random mirrors and colour swaps (count unchanged); default: on for tiny
   --resume              continue the run in --output-dir from its last checkpoint
   --push-to-hub --model-id user/name [--private]   upload model/ with a model card (HF_TOKEN)
@@ -32,11 +35,7 @@ Ctrl+C (or SIGTERM) saves a checkpoint and stops; continue with --resume --outpu
 The original script's spellings work too: --dataset_folder=DIR --push_to_hub=True.
 `;
 
-// Flags forwarded to the Python trainer unchanged (value flags, then boolean flags).
-const VALUE_FLAGS = ['ckpt-id', 'dataset-folder', 'output-dir', 'mode', 'max-steps', 'epochs', 'batch-size', 'grad-accum',
-  'lr', 'warmup', 'seed', 'eval-every', 'save-every', 'eval-limit', 'prompt', 'init', 'model-id', 'threads',
-  'weight-decay', 'max-grad-norm', 'lora-r', 'lora-alpha', 'train-split', 'eval-split'] as const;
-const BOOL_FLAGS = ['resume', 'push-to-hub', 'private', 'augment', 'no-augment'] as const;
+// Flags forwarded to the Python trainer unchanged: VALUE_FLAGS and BOOL_FLAGS (src/core/trainFlags.ts).
 
 type Values = Record<string, string | boolean | undefined>;
 

@@ -9,16 +9,17 @@ import { argPath, displayPath, runJob, Services } from '../services';
 import { requireWorkspace, resolveInWorkspace, settings } from '../settings';
 import { ensureEnvironment } from './envCommands';
 import {
-  MODEL_CHOICES, TRAIN_MODES, TrainAnswers, TrainLength, TrainMode, defaultRunName, evaluateArgs, exportOnnxArgs, parseTrainLength, trainArgs,
-  validateRunName,
+  EARLY_STOP_CHOICES, MODEL_CHOICES, TRAIN_MODES, TrainAnswers, TrainLength, TrainMode, continueSteps, defaultRunName, evaluateArgs, exportOnnxArgs, parseTrainLength, trainArgs,
+  validateContinueSteps, validateRunName,
 } from '../viewModels/commandArgs';
 import { readRun, RunInfo } from '../viewModels/runFolders';
-import { defaultLength, formatLength } from '../viewModels/trainDefaults';
+import { defaultLength, formatLength, trainerDefaults } from '../viewModels/trainDefaults';
 
 export function registerTrainCommands(s: Services): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('intersections.fineTune', (arg?: unknown) => fineTune(s, arg)),
     vscode.commands.registerCommand('intersections.resumeTraining', (arg?: unknown) => resume(s, arg)),
+    vscode.commands.registerCommand('intersections.continueTraining', (arg?: unknown) => continueTraining(s, arg)),
     vscode.commands.registerCommand('intersections.evaluate', (arg?: unknown) => evaluate(s, arg)),
     vscode.commands.registerCommand('intersections.exportOnnx', (arg?: unknown) => exportOnnx(s, arg)),
     vscode.commands.registerCommand('intersections.cancelJob', (arg?: unknown) => cancelJob(s, arg)),
@@ -46,7 +47,7 @@ async function fineTune(s: Services, arg?: unknown): Promise<void> {
   const ordered = [...models.filter((m) => m.id === def), ...models.filter((m) => m.id !== def)];
   const modelPick = await vscode.window.showQuickPick(
     [...ordered.map((m) => ({ label: m.id, detail: m.detail, description: m.id === def ? 'default' : '' })), { label: 'Other…', detail: 'a Hub checkpoint id or a local folder', description: '' }],
-    { title: `${TITLE} (1/4): model`, placeHolder: `Dataset ${dataset.name}: which model?` },
+    { title: `${TITLE} (1/5): model`, placeHolder: `Dataset ${dataset.name}: which model?` },
   );
   if (!modelPick) return;
   let model = modelPick.label;
@@ -58,13 +59,13 @@ async function fineTune(s: Services, arg?: unknown): Promise<void> {
 
   const modePick = await vscode.window.showQuickPick(
     TRAIN_MODES.map((m) => ({ label: m, description: MODE_HELP[m] })),
-    { title: `${TITLE} (2/4): mode`, placeHolder: 'What to train' },
+    { title: `${TITLE} (2/5): mode`, placeHolder: 'What to train' },
   );
   if (!modePick) return;
   const mode = modePick.label as TrainMode;
 
   const lengthText = await vscode.window.showInputBox({
-    title: `${TITLE} (3/4): length`,
+    title: `${TITLE} (3/5): length`,
     prompt: `Number of steps (e.g. 200) or of epochs (e.g. 3 epochs); the trainer's default is ${formatLength(defaultLength(model))}`,
     value: formatLength(defaultLength(model)),
     validateInput: (v) => { const r = parseTrainLength(v); return typeof r === 'string' ? r : undefined; },
@@ -72,16 +73,22 @@ async function fineTune(s: Services, arg?: unknown): Promise<void> {
   if (lengthText === undefined) return;
   const length = parseTrainLength(lengthText) as TrainLength;
 
+  const stopPick = await vscode.window.showQuickPick(
+    EARLY_STOP_CHOICES.map((c) => ({ label: c.label, detail: c.detail, patience: c.patience })),
+    { title: `${TITLE} (4/5): early stopping`, placeHolder: `Stop when the validation accuracy stops improving? (evaluated every ${trainerDefaults(model).eval_every} steps)` },
+  );
+  if (!stopPick) return;
+
   const runsRoot = resolveInWorkspace(settings.runsFolder()) ?? path.join(root, 'runs');
   const name = await vscode.window.showInputBox({
-    title: `${TITLE} (4/4): run name`,
+    title: `${TITLE} (5/5): run name`,
     prompt: `The run folder under ${displayPath(runsRoot)}`,
     value: defaultRunName(model, mode),
     validateInput: (v) => validateRunName(v) ?? (existsSync(path.join(runsRoot, v.trim())) ? 'A run with this name exists (resume it from the Runs view)' : undefined),
   });
   if (name === undefined) return;
 
-  const answers: TrainAnswers = { model, dataset: dataset.root, outputDir: path.join(runsRoot, name.trim()), mode, length };
+  const answers: TrainAnswers = { model, dataset: dataset.root, outputDir: path.join(runsRoot, name.trim()), mode, length, earlyStopPatience: stopPick.patience };
   await startTraining(s, answers, root, `Fine-tune ${name.trim()}`);
 }
 
@@ -131,6 +138,29 @@ async function resume(s: Services, arg?: unknown): Promise<void> {
   const max = run.config?.max_steps ?? run.config?.maxSteps;
   const length: TrainLength | undefined = typeof max === 'number' && max > 0 ? { maxSteps: max } : undefined;
   await startTraining(s, { model, dataset, outputDir: dir, mode, length, resume: true }, root, `Resume ${run.name}`);
+}
+
+/** Continue Training: more steps for a finished run, from its last checkpoint (train --resume --max-steps N). */
+async function continueTraining(s: Services, arg?: unknown): Promise<void> {
+  const root = requireWorkspace();
+  if (!root) return;
+  const dir = argPath(arg) ?? (await pickRun(s, 'Continue Training', (r) => r.summary.status === 'finished', 'No finished run to continue.'))?.dir;
+  if (!dir) return;
+  if (s.jobs.trainingIn(dir)) { void vscode.window.showInformationMessage(`${path.basename(dir)} is already running.`); return; }
+  const run = await readRun(dir);
+  const done = run.summary.step ?? 0;
+  const text = await vscode.window.showInputBox({
+    title: `Continue ${run.name}: train until step`,
+    prompt: `It stopped at step ${done}. The new total number of steps (the learning-rate schedule is stretched to it)`,
+    value: String(continueSteps(done, run.summary.totalSteps)),
+    validateInput: (v) => validateContinueSteps(v, done),
+  });
+  if (text === undefined) return;
+  let dataset = run.summary.dataset ? resolveFrom(root, run.summary.dataset) : undefined;
+  if (!dataset || !existsSync(dataset)) dataset = (await pickDataset(`Continue ${run.name}: dataset`))?.root;
+  if (!dataset) return;
+  const mode = TRAIN_MODES.includes(run.summary.mode as TrainMode) ? (run.summary.mode as TrainMode) : undefined;
+  await startTraining(s, { model: run.summary.model ?? settings.defaultModel(), dataset, outputDir: dir, mode, length: { maxSteps: Number(text.trim()) }, resume: true }, root, `Continue ${run.name}`);
 }
 
 function resolveFrom(root: string, p: string): string {

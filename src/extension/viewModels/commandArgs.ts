@@ -145,16 +145,40 @@ export interface TrainAnswers {
   length?: TrainLength;
   resume?: boolean;
   python?: string;
+  /** --early-stop-patience: evaluations without a better accuracy before stopping; absent: off. */
+  earlyStopPatience?: number;
 }
+
+/** The fine-tune flow's early-stopping choices (evaluations without improvement; undefined = off). */
+export const EARLY_STOP_CHOICES: { label: string; detail: string; patience?: number }[] = [
+  { label: 'Off', detail: 'train for all the steps (the best model is kept either way)' },
+  { label: 'After 3 evaluations without improvement', detail: '--early-stop-patience 3', patience: 3 },
+  { label: 'After 5 evaluations without improvement', detail: '--early-stop-patience 5', patience: 5 },
+  { label: 'After 10 evaluations without improvement', detail: '--early-stop-patience 10', patience: 10 },
+];
 
 export function trainArgs(a: TrainAnswers): string[] {
   const args = ['train', '--json', '--ckpt-id', a.model, '--dataset-folder', a.dataset, '--output-dir', a.outputDir];
   if (a.mode) args.push('--mode', a.mode);
   if (a.length && 'maxSteps' in a.length) args.push('--max-steps', String(a.length.maxSteps));
   if (a.length && 'epochs' in a.length) args.push('--epochs', String(a.length.epochs));
+  if (a.earlyStopPatience !== undefined) args.push('--early-stop-patience', String(a.earlyStopPatience));
   if (a.resume) args.push('--resume');
   if (a.python) args.push('--python', a.python);
   return args;
+}
+
+/** Continue Training's proposal: as many steps again as the run had (at least 100 more). */
+export function continueSteps(done: number, total: number | undefined): number {
+  return done + Math.max(100, total ?? done);
+}
+
+/** The new total of Continue Training: a whole number above the steps already done. */
+export function validateContinueSteps(text: string, done: number): string | undefined {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || Number(t) > 10_000_000) return 'A whole number of steps (at most 10000000)';
+  if (Number(t) <= done) return `More than the ${done} steps already done`;
+  return undefined;
 }
 
 /** A default run name: "<model short>-<mode>-<yyyymmdd-hhmm>", e.g. "3b-pt-224-lora-20261126-1805". */
