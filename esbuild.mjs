@@ -55,7 +55,7 @@ const builds = [
   },
   { ...nodeBundle, entryPoints: { 'huggingface-hub': 'src/core/huggingfaceHub.ts' } },
   {
-    entryPoints: { 'webview/gallery': 'webview/gallery.ts' },
+    entryPoints: { 'webview/gallery': 'webview/gallery.ts', 'webview/dashboard': 'webview/dashboard.ts' },
     outdir: 'dist',
     bundle: true,
     platform: 'browser',

@@ -3,6 +3,7 @@
 // and the commands. Nothing long runs on the extension host's event loop.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { registerDashboard } from './dashboard/index';
 import { registerGallery } from './gallery/index';
 import { registerCountCommand } from './commands/countCommand';
 import { registerDatasetCommands } from './commands/datasetCommands';
@@ -60,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): void {
   watcher.onDidCreate(onFile); watcher.onDidChange(onFile); watcher.onDidDelete(onFile);
 
   const datasetsTree = vscode.window.createTreeView('intersections.datasets', { treeDataProvider: datasets, showCollapseAll: true });
-  const runsTree = vscode.window.createTreeView('intersections.runs', { treeDataProvider: runs });
+  const runsTree = vscode.window.createTreeView('intersections.runs', { treeDataProvider: runs, canSelectMany: true });
   const followViews = [datasets.attach(datasetsTree), runs.attach(runsTree)];
 
   context.subscriptions.push(
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerEnvCommands(s),
     ...registerCountCommand(s),
     ...registerGallery(context, { log }),
+    ...registerDashboard(s),
     vscode.commands.registerCommand('intersections.jobActions', (id: number) => ui?.showActions(id)),
     vscode.commands.registerCommand('intersections.showLog', () => log.show(true)),
     vscode.commands.registerCommand('intersections.refreshDatasets', () => datasets.refresh(0)),

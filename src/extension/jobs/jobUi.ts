@@ -63,12 +63,14 @@ export class JobUi implements vscode.Disposable {
     const picks: (vscode.QuickPickItem & { id: string })[] = [{ id: 'log', label: '$(output) Show Log' }];
     if (active) picks.push({ id: 'cancel', label: '$(stop) Cancel', description: job.spec.title });
     const runDir = job.spec.runDir ?? job.state.runDir;
+    if (runDir && job.spec.training) picks.push({ id: 'dashboard', label: '$(graph-line) Open Run Dashboard', description: runDir });
     if (runDir) picks.push({ id: 'reveal', label: '$(folder-opened) Reveal Run Folder', description: runDir });
     if (!active) picks.push({ id: 'dismiss', label: '$(close) Dismiss' });
     const pick = await vscode.window.showQuickPick(picks, { title: statusBarText(job.spec.title, job.state).replace(/^\$\([^)]*\)\s*/, ''), placeHolder: 'What do you want to do with this job?' });
     if (!pick) return;
     if (pick.id === 'log') this.log.show(true);
     if (pick.id === 'cancel') this.jobs.cancel(job.id);
+    if (pick.id === 'dashboard' && runDir) void vscode.commands.executeCommand('intersections.openRunDashboard', runDir);
     if (pick.id === 'reveal' && runDir) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(runDir));
     if (pick.id === 'dismiss') this.removeItem(job.id);
   }

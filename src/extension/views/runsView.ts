@@ -76,6 +76,7 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
     item.iconPath = new vscode.ThemeIcon(runIcon(r.summary.status), color);
     item.contextValue = runContextValue(r);
     item.resourceUri = vscode.Uri.file(r.dir);
+    item.command = { title: 'Open Run Dashboard', command: 'intersections.openRunDashboard', arguments: [r.dir] };
     return item;
   }
 
