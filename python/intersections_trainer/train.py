@@ -25,6 +25,7 @@ from .data import ANSWERS, DataError, Example, load_split
 from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
 from . import ownership
+from . import resources
 from . import trainer_state
 from .tiny import DEFAULT_PROMPT, TINY_CKPT_ID
 
@@ -548,7 +549,8 @@ class Trainer:
                 sps = steps_timed * cfg.batch_size * cfg.grad_accum * world / max(elapsed, 1e-9)
                 eta = (total - step) * elapsed / max(steps_timed, 1)
                 self.ev.progress("train", step, total, loss=round(sum(loss_window) / len(loss_window), 5),
-                                 lr=scheduler.get_last_lr()[0], samples_per_s=round(sps, 2), eta_s=round(eta, 1))
+                                 lr=scheduler.get_last_lr()[0], samples_per_s=round(sps, 2), eta_s=round(eta, 1),
+                                 **resources.usage(accel.device))  # memory for the run dashboard
                 self.ev.metric("loss", sum(loss_window) / len(loss_window), step, "train")
                 loss_window = []
                 last_progress = now

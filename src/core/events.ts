@@ -10,6 +10,8 @@ export interface StartEvent extends Base { event: 'start'; job: JobKind | string
 export interface ProgressEvent extends Base {
   event: 'progress'; phase: string; done: number; total: number;
   loss?: number; lr?: number; samples_per_s?: number; eta_s?: number;
+  /** Added by the trainer for the run dashboard: GPU memory in use / peak (bytes), GPU utilisation (%), RSS (bytes), CPU seconds. */
+  mem_used?: number; mem_peak?: number; gpu_util?: number; rss?: number; cpu_s?: number;
 }
 export interface MetricEvent extends Base { event: 'metric'; name: string; value: unknown; step: number | null; split: string | null }
 export interface LogEvent extends Base { event: 'log'; level: LogLevel; message: string }
@@ -46,7 +48,7 @@ const FIELDS = new Map<string, Record<string, Check>>([
   ['done', { summary: isObject }],
   ['error', { message: isString, hint: isString }],
 ]);
-const PROGRESS_OPTIONAL = ['loss', 'lr', 'samples_per_s', 'eta_s'];
+const PROGRESS_OPTIONAL = ['loss', 'lr', 'samples_per_s', 'eta_s', 'mem_used', 'mem_peak', 'gpu_util', 'rss', 'cpu_s'];
 
 /** Parses one line of a job's output; returns undefined for lines that are not (valid) events. */
 export function parseEventLine(line: string): JobEvent | undefined {

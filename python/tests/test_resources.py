@@ -1,0 +1,23 @@
+"""The memory figures the trainer adds to its progress events (resources.usage)."""
+import time
+
+from intersections_trainer import resources
+
+
+def test_cpu_usage_has_rss_and_cpu_time_and_no_gpu_figures():
+    before = resources.usage("cpu")
+    blob = bytearray(64 * 1024 * 1024)  # touch 64 MiB: the resident size grows
+    for i in range(0, len(blob), 4096):
+        blob[i] = 1
+    t = time.process_time()
+    while time.process_time() - t < 0.05:
+        pass
+    after = resources.usage("cpu")
+    assert set(after) == {"cpu_s", "rss"}
+    assert after["rss"] - before["rss"] >= 48 * 1024 * 1024
+    assert after["cpu_s"] >= before["cpu_s"] + 0.04
+    del blob
+
+
+def test_usage_without_a_device_is_cpu_figures():
+    assert set(resources.usage()) == {"cpu_s", "rss"}
