@@ -14,6 +14,7 @@ import {
 } from '../viewModels/commandArgs';
 import { readRun, RunInfo } from '../viewModels/runFolders';
 import { defaultLength, formatLength, trainerDefaults } from '../viewModels/trainDefaults';
+import { commandLine, FineTunePreset, presetDetail, PRESETS_KEY, validatePresetName, validatePresets } from '../viewModels/presets';
 
 export function registerTrainCommands(s: Services): vscode.Disposable[] {
   return [
@@ -42,42 +43,21 @@ async function fineTune(s: Services, arg?: unknown): Promise<void> {
   const dataset = await datasetFrom(arg);
   if (!dataset) return;
 
-  const def = settings.defaultModel();
-  const models = MODEL_CHOICES.some((m) => m.id === def) ? MODEL_CHOICES : [{ id: def, detail: 'from the setting intersections.defaultModel' }, ...MODEL_CHOICES];
-  const ordered = [...models.filter((m) => m.id === def), ...models.filter((m) => m.id !== def)];
-  const modelPick = await vscode.window.showQuickPick(
-    [...ordered.map((m) => ({ label: m.id, detail: m.detail, description: m.id === def ? 'default' : '' })), { label: 'Other…', detail: 'a Hub checkpoint id or a local folder', description: '' }],
-    { title: `${TITLE} (1/5): model`, placeHolder: `Dataset ${dataset.name}: which model?` },
-  );
-  if (!modelPick) return;
-  let model = modelPick.label;
-  if (model === 'Other…') {
-    const other = await vscode.window.showInputBox({ title: `${TITLE}: model`, prompt: 'Checkpoint id (e.g. google/paligemma2-3b-pt-224) or a local folder', validateInput: (v) => (v.trim() && !/\s/.test(v.trim()) ? undefined : 'One id or path, no spaces') });
-    if (!other) return;
-    model = other.trim();
+  // A saved preset skips the model, mode, length and early-stopping steps.
+  const presets = validatePresets(s.context.workspaceState.get(PRESETS_KEY));
+  let settingsPicked: FineTunePreset | undefined;
+  if (Object.keys(presets).length) {
+    const pick = await vscode.window.showQuickPick(
+      [{ label: '$(add) New Settings…', detail: 'choose the model, mode, length and early stopping', preset: undefined as FineTunePreset | undefined },
+        ...Object.entries(presets).map(([n, p]) => ({ label: n, detail: presetDetail(p), preset: p }))],
+      { title: `${TITLE}: preset`, placeHolder: `Dataset ${dataset.name}: a saved preset of this workspace, or new settings` },
+    );
+    if (!pick) return;
+    settingsPicked = pick.preset;
   }
-
-  const modePick = await vscode.window.showQuickPick(
-    TRAIN_MODES.map((m) => ({ label: m, description: MODE_HELP[m] })),
-    { title: `${TITLE} (2/5): mode`, placeHolder: 'What to train' },
-  );
-  if (!modePick) return;
-  const mode = modePick.label as TrainMode;
-
-  const lengthText = await vscode.window.showInputBox({
-    title: `${TITLE} (3/5): length`,
-    prompt: `Number of steps (e.g. 200) or of epochs (e.g. 3 epochs); the trainer's default is ${formatLength(defaultLength(model))}`,
-    value: formatLength(defaultLength(model)),
-    validateInput: (v) => { const r = parseTrainLength(v); return typeof r === 'string' ? r : undefined; },
-  });
-  if (lengthText === undefined) return;
-  const length = parseTrainLength(lengthText) as TrainLength;
-
-  const stopPick = await vscode.window.showQuickPick(
-    EARLY_STOP_CHOICES.map((c) => ({ label: c.label, detail: c.detail, patience: c.patience })),
-    { title: `${TITLE} (4/5): early stopping`, placeHolder: `Stop when the validation accuracy stops improving? (evaluated every ${trainerDefaults(model).eval_every} steps)` },
-  );
-  if (!stopPick) return;
+  const chosen = settingsPicked ?? await askSettings(dataset.name);
+  if (!chosen) return;
+  const { model, mode, length } = chosen;
 
   const runsRoot = resolveInWorkspace(settings.runsFolder()) ?? path.join(root, 'runs');
   const name = await vscode.window.showInputBox({
@@ -88,8 +68,71 @@ async function fineTune(s: Services, arg?: unknown): Promise<void> {
   });
   if (name === undefined) return;
 
-  const answers: TrainAnswers = { model, dataset: dataset.root, outputDir: path.join(runsRoot, name.trim()), mode, length, earlyStopPatience: stopPick.patience };
+  const answers: TrainAnswers = { model, dataset: dataset.root, outputDir: path.join(runsRoot, name.trim()), mode, length, earlyStopPatience: chosen.earlyStopPatience };
+  // Last step: start, see the command first, or keep these settings as a preset.
+  for (;;) {
+    const next = await vscode.window.showQuickPick(
+      [{ label: '$(play) Start Training', id: 'start' }, { label: '$(terminal) Show Command', id: 'show' }, { label: '$(save) Save Settings as Preset…', id: 'save' }],
+      { title: `${TITLE}: ${name.trim()}`, placeHolder: presetDetail(chosen) },
+    );
+    if (!next) return;
+    if (next.id === 'start') break;
+    if (next.id === 'show') {
+      const command = commandLine(trainArgs(answers));
+      const c = await vscode.window.showInformationMessage(command, { modal: true, detail: 'The same run from a terminal (in the workspace folder).' }, 'Copy', 'Start Training');
+      if (c === 'Copy') await vscode.env.clipboard.writeText(command);
+      if (c === 'Start Training') break;
+    }
+    if (next.id === 'save') {
+      const presetName = await vscode.window.showInputBox({ title: `${TITLE}: preset name`, prompt: 'Saved in this workspace; offered first by the next Fine-tune', value: presetDetail(chosen).slice(0, 60), validateInput: validatePresetName });
+      if (presetName) {
+        await s.context.workspaceState.update(PRESETS_KEY, { ...presets, [presetName.trim()]: chosen });
+        void vscode.window.showInformationMessage(`Saved the preset "${presetName.trim()}".`);
+      }
+    }
+  }
   await startTraining(s, answers, root, `Fine-tune ${name.trim()}`);
+}
+
+/** The model, mode, length and early-stopping steps of the fine-tune flow. */
+async function askSettings(datasetName: string): Promise<FineTunePreset | undefined> {
+  const def = settings.defaultModel();
+  const models = MODEL_CHOICES.some((m) => m.id === def) ? MODEL_CHOICES : [{ id: def, detail: 'from the setting intersections.defaultModel' }, ...MODEL_CHOICES];
+  const ordered = [...models.filter((m) => m.id === def), ...models.filter((m) => m.id !== def)];
+  const modelPick = await vscode.window.showQuickPick(
+    [...ordered.map((m) => ({ label: m.id, detail: m.detail, description: m.id === def ? 'default' : '' })), { label: 'Other…', detail: 'a Hub checkpoint id or a local folder', description: '' }],
+    { title: `${TITLE} (1/5): model`, placeHolder: `Dataset ${datasetName}: which model?` },
+  );
+  if (!modelPick) return undefined;
+  let model = modelPick.label;
+  if (model === 'Other…') {
+    const other = await vscode.window.showInputBox({ title: `${TITLE}: model`, prompt: 'Checkpoint id (e.g. google/paligemma2-3b-pt-224) or a local folder', validateInput: (v) => (v.trim() && !/\s/.test(v.trim()) ? undefined : 'One id or path, no spaces') });
+    if (!other) return undefined;
+    model = other.trim();
+  }
+
+  const modePick = await vscode.window.showQuickPick(
+    TRAIN_MODES.map((m) => ({ label: m, description: MODE_HELP[m] })),
+    { title: `${TITLE} (2/5): mode`, placeHolder: 'What to train' },
+  );
+  if (!modePick) return undefined;
+  const mode = modePick.label as TrainMode;
+
+  const lengthText = await vscode.window.showInputBox({
+    title: `${TITLE} (3/5): length`,
+    prompt: `Number of steps (e.g. 200) or of epochs (e.g. 3 epochs); the trainer's default is ${formatLength(defaultLength(model))}`,
+    value: formatLength(defaultLength(model)),
+    validateInput: (v) => { const r = parseTrainLength(v); return typeof r === 'string' ? r : undefined; },
+  });
+  if (lengthText === undefined) return undefined;
+  const length = parseTrainLength(lengthText) as TrainLength;
+
+  const stopPick = await vscode.window.showQuickPick(
+    EARLY_STOP_CHOICES.map((c) => ({ label: c.label, detail: c.detail, patience: c.patience })),
+    { title: `${TITLE} (4/5): early stopping`, placeHolder: `Stop when the validation accuracy stops improving? (evaluated every ${trainerDefaults(model).eval_every} steps)` },
+  );
+  if (!stopPick) return undefined;
+  return { model, mode, length, ...(stopPick.patience ? { earlyStopPatience: stopPick.patience } : {}) };
 }
 
 const MODE_HELP: Record<TrainMode, string> = {
