@@ -2,7 +2,7 @@
 // (build, Python environment, dataset, tiny training, evaluation, ONNX export) leaves its files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,10 +20,26 @@ test('scripts/quickstart.sh generates, trains the tiny model, evaluates and expo
     const env = {
       ...process.env, INTERSECTIONS_PYTHON: py.python, QUICKSTART_DATASET: dataset, QUICKSTART_RUN: run,
       QUICKSTART_SPLITS: 'train=20,validation=4,test=4', QUICKSTART_TRAIN_ARGS: '--max-steps 6 --eval-every 3 --batch-size 4',
+      QUICKSTART_BLINDTEST_PER_LABEL: '2',
     };
-    execFileSync('bash', [path.join(ROOT, 'scripts', 'quickstart.sh')], { cwd: ROOT, env, stdio: 'pipe', timeout: 580_000 });
+    const first = spawnSync('bash', [path.join(ROOT, 'scripts', 'quickstart.sh')], { cwd: ROOT, env, encoding: 'utf8', timeout: 580_000 });
+    assert.equal(first.status, 0, first.stderr.slice(-3000));
     const info = JSON.parse(readFileSync(path.join(dataset, 'intersections.json'), 'utf8'));
-    assert.ok(info, 'the dataset was generated');
+    assert.equal(info.parameters.style, 'mixed', 'the default recipe mixes our style and BlindTest\'s');
+    assert.deepEqual(Object.keys(info.splits).sort(), ['test', 'train', 'validation']);
+
+    // The headline: accuracy on BlindTest-style images from another seed, next to the paper's models,
+    // repeated at the very end of the output.
+    const bt = JSON.parse(readFileSync(path.join(dataset + '-blindtest', 'intersections.json'), 'utf8'));
+    assert.equal(bt.parameters.style, 'blindtest');
+    assert.notEqual(bt.seed ?? bt.parameters.seed, 0, 'drawn from a seed the training data does not use');
+    const btMetrics = JSON.parse(readFileSync(path.join(run, 'blindtest-style', 'metrics.json'), 'utf8')).test;
+    assert.equal(btMetrics.n, 6);
+    const tail = first.stderr.slice(first.stderr.lastIndexOf('== done'));
+    assert.match(tail, /BlindTest Task 1 \(line intersections\), 6 images, next to the paper's models:/);
+    assert.match(tail, new RegExp(`this model +${(btMetrics.accuracy * 100).toFixed(1)} %`));
+    assert.match(tail, /GPT-4o +48\.7 %/);
+    assert.match(tail, /Claude 3\.5 Sonnet +77\.3 %/);
     for (const f of ['config.json', 'events.jsonl', 'metrics.json', 'predictions-test.jsonl', path.join('model', 'config.json'), path.join('onnx', 'onnx', 'decoder_model_merged.onnx')]) {
       assert.ok(existsSync(path.join(run, f)), `${f} in the run folder`);
     }
