@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .answers import parse_answer
+from .data import DataError, check_declared_rows
 
 REQUIRED = ("image", "task", "groundtruth")
 WIDTH_KEYS = ("line_width", "linewidth", "thickness", "line_thickness", "width_of_lines")
@@ -138,6 +139,10 @@ def load_blindtest(folder: str | Path) -> list[dict[str, Any]]:
     paths: list[Any] = []
     for f in files:
         pf = pq.ParquetFile(f)
+        try:
+            check_declared_rows(f, pf.metadata)
+        except DataError as e:
+            raise BlindTestError(str(e), e.hint) from e
         cols = set(pf.schema_arrow.names)
         missing = [c for c in REQUIRED if c not in cols]
         if missing:

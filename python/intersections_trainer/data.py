@@ -98,6 +98,7 @@ def _load_parquet(files: list[Path], split: str) -> list[Example]:
                             f"(columns: {', '.join(schema.names)})",
                             "a dataset needs an 'image' column (PNG bytes) and a 'label' column "
                             "(number of crossings 0, 1 or 2)")
+        check_declared_rows(f, pq.read_metadata(f))
         table = pq.read_table(f, columns=["image", "label"])
         images = table.column("image").to_pylist()
         labels = table.column("label").to_pylist()
@@ -107,6 +108,19 @@ def _load_parquet(files: list[Path], split: str) -> list[Example]:
             out.append(Example(id=ex_id, label=_check_label(label, ex_id),
                                image_bytes=img.get("bytes") if isinstance(img, dict) else img))
     return out
+
+
+def check_declared_rows(f: Path, meta) -> None:
+    """Refuses a footer declaring more rows than the file has bytes (each row holds an image):
+    pyarrow sizes its buffers from the declared counts, so a few kB claiming 80M rows would
+    exhaust memory before any check on the data could run. The TypeScript reader applies the same
+    rule (src/core/datasetParquet.ts, checkDeclaredRows)."""
+    size = f.stat().st_size
+    rows = max([meta.num_rows, sum(meta.row_group(i).num_rows for i in range(meta.num_row_groups))])
+    if rows < 0 or rows > size:
+        raise DataError(f"{f.name} declares {rows} rows in {size} bytes: its footer is damaged or forged",
+                        "every row holds an image, so a real Parquet file has more bytes than rows; "
+                        "regenerate or re-download it")
 
 
 def _load_imagefolder(split_dir: Path, split: str) -> list[Example]:

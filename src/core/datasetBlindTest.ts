@@ -13,13 +13,9 @@ import type { FileMetaData } from 'hyparquet';
 import { parseAnswer } from './answers';
 import { UserError } from './events';
 import { sniffMime } from './datasetImage';
-import { columnSchema, fileRows, OpenParquet, openParquet, readRows, topLevelColumns, withoutLeaves, withParquet } from './datasetParquet';
+import { checkRowCap, columnSchema, OpenParquet, openParquet, readRows, rowBatches, topLevelColumns, withoutLeaves, withParquet } from './datasetParquet';
 
 export const BLINDTEST_SPLIT = 'blindtest';
-/** A BlindTest file declaring more rows than this is refused (the benchmark has a few thousand). */
-export const BLINDTEST_MAX_ROWS = 1_000_000;
-/** Rows of the small columns decoded at a time. */
-const SMALL_BATCH = 4096;
 /** Images read at a time when the image column has an offset index. */
 const IMAGE_BATCH = 64;
 /** Without an offset index a row group's images are read whole: only when they are at most this big. */
@@ -170,11 +166,9 @@ async function scanFile(root: string, file: string, fileIndex: number, scan: Bli
       const col = imageColumn(f.metadata);
       const small = ['task', 'groundtruth', ...(columns.includes('metadata') ? ['metadata'] : []), ...(col.hasPath ? ['image'] : [])];
       const meta = pathOnly(f.metadata, col);
-      const total = fileRows(f.metadata);
       const kept: BlindTestRow[] = [];
       const metaSizes: (number | undefined)[] = [];
-      for (let start = 0; start < total; start += SMALL_BATCH) {
-        const batch = await readRows(f, small, start, Math.min(total, start + SMALL_BATCH), meta);
+      for await (const { start, rows: batch } of rowBatches(f, small, meta)) {
         batch.forEach((r, k) => {
           const task = text(r.task);
           if (!isIntersectionTask(task)) { scan.skippedTasks[task] = (scan.skippedTasks[task] ?? 0) + 1; return; }
@@ -206,10 +200,7 @@ async function scanFile(root: string, file: string, fileIndex: number, scan: Bli
 
 /** Reads the line-intersection rows of BlindTest files (footers must already be known to be BlindTest). */
 export async function scanBlindTest(root: string, files: string[], declaredRows: number): Promise<BlindTestScan> {
-  if (declaredRows > BLINDTEST_MAX_ROWS) {
-    throw new UserError(`the BlindTest files in ${root} declare ${declaredRows} rows, more than the ${BLINDTEST_MAX_ROWS} this reader takes`,
-      'XAI/vlmsareblind has a few thousand rows; check that these are its Parquet files.');
-  }
+  checkRowCap(`the BlindTest folder ${root}`, declaredRows, 'XAI/vlmsareblind has a few thousand rows; check that these are its Parquet files.');
   const scan: BlindTestScan = { files, rows: [], ids: [], idIndex: new Map(), skippedTasks: {}, unparseable: 0 };
   const paths: (string | undefined)[] = [];
   for (const [i, file] of files.entries()) await scanFile(root, file, i, scan, paths);

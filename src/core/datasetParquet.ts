@@ -4,6 +4,16 @@
 import { promises as fsp } from 'node:fs';
 import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet';
+import { UserError } from './events';
+
+/**
+ * The most rows the reader takes from one split (or from a BlindTest folder): summaries keep a
+ * label and an id per row, and hyparquet sizes its arrays from what a file declares, so a footer
+ * declaring 80M rows in a few kB would exhaust the heap. Checked from footers, before any read.
+ */
+export const MAX_DATASET_ROWS = 1_000_000;
+/** Rows of the small columns (labels, paths, task text) decoded at a time. */
+export const ROW_BATCH = 4096;
 
 /** A Parquet file opened for positioned reads. Close it when done. */
 export interface OpenParquet {
@@ -79,6 +89,26 @@ export function fileRows(metadata: FileMetaData): number {
   return rowGroupSizes(metadata).reduce((a, b) => a + b, 0);
 }
 
+/**
+ * The rows a file declares, refused when no real file could hold them: every row of a dataset
+ * holds an image (or at least its path), so a file has more bytes than rows. `name` is how the
+ * error names the file.
+ */
+export function checkDeclaredRows(name: string, metadata: FileMetaData, fileBytes: number): number {
+  const rows = Math.max(fileRows(metadata), Number(metadata.num_rows));
+  const groupsOk = metadata.row_groups.every((g) => Number(g.num_rows) >= 0);
+  if (!Number.isSafeInteger(rows) || !groupsOk || rows > fileBytes) {
+    throw new UserError(`${name} declares ${rows} rows in ${fileBytes} bytes: its footer is damaged or forged`,
+      'Every row holds an image, so a real Parquet file has more bytes than rows; regenerate or re-download it.');
+  }
+  return rows;
+}
+
+/** Refuses `what` (e.g. "split 'train' of <folder>") when it declares more than MAX_DATASET_ROWS rows. */
+export function checkRowCap(what: string, rows: number, hint: string): void {
+  if (rows > MAX_DATASET_ROWS) throw new UserError(`${what} declares ${rows} rows, more than the ${MAX_DATASET_ROWS} this reader takes`, hint);
+}
+
 /** The `huggingface` key-value metadata (features JSON) when present. */
 export function huggingfaceMetadata(metadata: FileMetaData): Record<string, unknown> | undefined {
   const kv = metadata.key_value_metadata?.find((k) => k.key === 'huggingface');
@@ -142,8 +172,15 @@ export async function readRows(file: OpenParquet, columns: string[], rowStart: n
   return rows;
 }
 
-/** Reads one whole top-level column (all row groups). */
-export async function readColumnValues(file: OpenParquet, column: string, metadata = file.metadata): Promise<unknown[]> {
-  const rows = await readRows(file, [column], 0, fileRows(metadata), metadata);
-  return rows.map((r) => r[column]);
+/** All rows of some columns, ROW_BATCH rows at a time (only one batch of row objects in memory). */
+export async function* rowBatches(file: OpenParquet, columns: string[], metadata = file.metadata): AsyncGenerator<{ start: number; rows: Row[] }> {
+  const total = fileRows(metadata);
+  for (let start = 0; start < total; start += ROW_BATCH) {
+    yield { start, rows: await readRows(file, columns, start, Math.min(total, start + ROW_BATCH), metadata) };
+  }
+}
+
+/** Each value of one top-level column (all row groups), read in batches. */
+export async function* columnValues(file: OpenParquet, column: string, metadata = file.metadata): AsyncGenerator<unknown> {
+  for await (const { rows } of rowBatches(file, [column], metadata)) for (const r of rows) yield r[column];
 }

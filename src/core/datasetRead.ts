@@ -13,7 +13,7 @@ import {
   BLINDTEST_SPLIT, BlindTestScan, blindTestImages, countBy, isBlindTestSchema, readBlindTestImage, scanBlindTest,
 } from './datasetBlindTest';
 import {
-  columnSchema, fileRows, huggingfaceMetadata, OpenParquet, readColumnValues, readRows, Row,
+  checkDeclaredRows, checkRowCap, columnSchema, columnValues, huggingfaceMetadata, MAX_DATASET_ROWS, OpenParquet, readRows, Row,
   topLevelColumns, withoutLeaves, withParquet,
 } from './datasetParquet';
 
@@ -166,9 +166,12 @@ async function loadParquetSplit(root: string, split: SplitFiles): Promise<Parque
   let extras: string[] = [];
   for (const [i, file] of split.files.entries()) {
     await withShard(root, file, async (f) => {
-      const rows = fileRows(f.metadata);
+      // From the footers alone: nothing is read until the split is known to fit in memory.
+      const rows = checkDeclaredRows(rel(root, file), f.metadata, f.buffer.byteLength);
       shards.push({ file, rows, start, metadata: f.metadata });
       start += rows;
+      checkRowCap(`split '${split.name}' of ${root}`, start,
+        `Summaries and the gallery hold a label and an id per row; use a dataset of at most ${MAX_DATASET_ROWS} rows per split.`);
       if (i === 0) {
         const image = columnSchema(f.metadata, 'image');
         imageIsStruct = Boolean(image && image.children.includes('bytes'));
@@ -197,7 +200,7 @@ async function splitLabels(root: string, s: ParquetSplit): Promise<Label[]> {
   const labels: Label[] = [];
   for (const shard of s.shards) {
     await withShard(root, shard.file, async (f) => {
-      for (const v of await readColumnValues(f, 'label', shard.metadata)) labels.push(toLabel(v));
+      for await (const v of columnValues(f, 'label', shard.metadata)) labels.push(toLabel(v));
     });
   }
   s.labels = labels;
@@ -216,7 +219,7 @@ async function splitIds(root: string, s: ParquetSplit): Promise<string[]> {
       await withShard(root, shard.file, async (f) => {
         // Read image.path alone: the footer copy leaves image.bytes out.
         const meta = withoutLeaves(shard.metadata, [['image', 'bytes']]);
-        for (const v of await readColumnValues(f, 'image', meta)) {
+        for await (const v of columnValues(f, 'image', meta)) {
           const p = (v as { path?: unknown } | null)?.path;
           if (typeof p !== 'string' || !p) { usable = false; break; }
           paths.push(p);
@@ -378,7 +381,7 @@ async function describeParquetSplit(root: string, s: ParquetSplit): Promise<Spli
     const sizes = new Set<number>();
     for (const shard of s.shards) {
       await withShard(root, shard.file, async (f) => {
-        for (const v of await readColumnValues(f, 'image_size', shard.metadata)) if (v !== null && v !== undefined) sizes.add(Number(v));
+        for await (const v of columnValues(f, 'image_size', shard.metadata)) if (v !== null && v !== undefined) sizes.add(Number(v));
       });
     }
     imageSizes = [...sizes].sort((a, b) => a - b);
@@ -607,7 +610,7 @@ async function blindTestOf(root: string, layout: Layout): Promise<BlindTestScan 
   for (const [i, file] of files.entries()) {
     const meta = await withShard(root, file, async (f) => f.metadata);
     if (i === 0 && !isBlindTestSchema(meta)) return undefined;
-    declared += fileRows(meta);
+    declared += checkDeclaredRows(rel(root, file), meta, (await fsp.stat(file)).size);
   }
   const signature = await signatureOf(files);
   const cached = blindTestCache.get(root);

@@ -34,8 +34,10 @@ export function registerCountCommand(s: Services): vscode.Disposable[] {
 }
 
 async function count(s: Services, getService: () => InferenceService, arg: unknown): Promise<void> {
-  const file = argPath(arg) ?? vscode.window.activeTextEditor?.document.uri.fsPath ?? activeTabPath();
-  if (!file) { void vscode.window.showErrorMessage('Count Intersections: right-click a .png, .jpg, .jpeg or .webp file in the Explorer.'); return; }
+  // Without an image at hand (e.g. from the walkthrough), ask for one.
+  const file = argPath(arg) ?? vscode.window.activeTextEditor?.document.uri.fsPath ?? activeTabPath()
+    ?? (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Count Intersections', filters: { Images: ['png', 'jpg', 'jpeg', 'webp'] } }))?.[0]?.fsPath;
+  if (!file) return;
   const name = path.basename(file);
   if (!isCountableImage(file)) { void vscode.window.showErrorMessage(`${name} is not an image this model reads (.png, .jpg, .jpeg or .webp).`); return; }
   let stat;
