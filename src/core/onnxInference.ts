@@ -8,11 +8,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ANSWERS, AnswerKey, parseAnswer } from './answers';
-import { imageDimensions, sniffMime } from './datasetImage';
+import { exceedsImageLimit, imageDimensions, MAX_IMAGE_SIDE, sniffMime } from './datasetImage';
 import { UserError } from './events';
 import { isPilResample, resizeLikePil } from './pilResize';
 
-export const MAX_IMAGE_SIDE = 4096;
 export const MAX_NEW_TOKENS = 8;
 export const ONNX_MANIFEST = 'intersections_onnx.json';
 export type OnnxVariant = 'fp32' | 'q4';
@@ -89,12 +88,14 @@ export async function readCheckedImage(imagePath: string): Promise<Uint8Array> {
 
 /** Refuses bytes that are not a PNG/JPEG/WebP, or whose header says the image is over the size limit. */
 export function checkImageBytes(bytes: Uint8Array, name: string): Uint8Array {
-  if (sniffMime(bytes) === 'application/octet-stream') {
+  const mime = sniffMime(bytes);
+  // transformers.js decodes with sharp, which reads no BMP.
+  if (mime === 'application/octet-stream' || mime === 'image/bmp') {
     throw new UserError(`not an image: ${name}`, 'pass a PNG, JPEG or WebP file');
   }
   const dims = imageDimensions(bytes);
   if (!dims) throw new UserError(`not a readable image (truncated header): ${name}`, 'pass a PNG, JPEG or WebP file');
-  if (dims.width > MAX_IMAGE_SIDE || dims.height > MAX_IMAGE_SIDE) {
+  if (exceedsImageLimit(dims)) {
     throw new UserError(`image is ${dims.width}x${dims.height}, larger than the ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} limit: ${name}`,
       'resize it first; the model sees images at its own small resolution anyway');
   }

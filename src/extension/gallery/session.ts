@@ -4,6 +4,7 @@
 // loaded predictions: they are looked up, never turned into paths here (datasetRead refuses
 // unknown ids again).
 import * as path from 'node:path';
+import { exceedsImageLimit, imageDimensions } from '../../core/datasetImage';
 import { detectDataset, readImage, rowAttributes } from '../../core/datasetRead';
 import { attrKey } from '../../core/evaluation';
 import { attributeValues, compareRuns, labelNames, LruCache, toItems, type GalleryItem, type ItemAttributes } from '../../core/galleryModel';
@@ -138,6 +139,10 @@ export class GallerySession {
       try {
         const img = await readImage(folder, item.split, id);
         if (!img.mime.startsWith('image/')) throw new Error('not an image');
+        // The webview would decode any size: say how big it is instead (the ONNX path's limit).
+        const dims = imageDimensions(img.bytes);
+        if (!dims) { out.failed.push({ id, reason: 'not a readable image (truncated header)' }); continue; }
+        if (exceedsImageLimit(dims)) { out.failed.push({ id, reason: `image too large (${dims.width} x ${dims.height})` }); continue; }
         const src = `data:${img.mime};base64,${Buffer.from(img.bytes).toString('base64')}`;
         this.images.set(id, src);
         out.images.push({ id, src });
