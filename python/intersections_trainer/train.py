@@ -150,7 +150,7 @@ def pick_mode(ckpt_id: str, cuda: bool, free_gpu_bytes: int | None) -> str:
         return "lora"
     from .configs import parse_ckpt_id
     size = (parse_ckpt_id(ckpt_id) or ("3b", 224))[0]
-    params = {"3b": 3.0e9, "10b": 9.7e9, "28b": 27.7e9}[size]
+    params = _DEFAULTS["paligemma_sizes"][size]["params"]  # shared with the extension's memory estimate
     if free_gpu_bytes >= params * 2 * 1.5:
         return "lora"
     try:

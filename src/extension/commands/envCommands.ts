@@ -1,11 +1,13 @@
 // Set Up Python Environment, Sign In to / Sign Out of Hugging Face, and the environment check
 // that runs before training, evaluation and export (`intersections doctor --json`).
 import * as vscode from 'vscode';
+import type { JobEvent } from '../../core/events';
 import { runJob, Services } from '../services';
 import { requireWorkspace, settings, workspaceRoot } from '../settings';
 import { validateToken } from '../viewModels/commandArgs';
 import { configuredEnvironmentMessage, DoctorCheck, doctorProblem, failedChecks } from '../viewModels/environment';
 import { withHint } from '../viewModels/jobState';
+import { doctorFreeGiB } from '../viewModels/gpuEstimate';
 
 export { failedChecks } from '../viewModels/environment';
 
@@ -72,6 +74,13 @@ async function setupEnvironment(s: Services): Promise<boolean> {
 }
 
 let lastChecks: DoctorCheck[] = [];
+/** Free memory of the first GPU in the last doctor report (GiB), for the PaliGemma memory estimate. */
+let lastFreeGiB: number | undefined;
+export const lastGpuFreeGiB = (): number | undefined => lastFreeGiB;
+const noteDoctor = (events: JobEvent[]) => {
+  const done = events.find((e) => e.event === 'done');
+  if (done?.event === 'done') lastFreeGiB = doctorFreeGiB(done.summary);
+};
 
 /**
  * Makes sure the Python trainer can run: `intersections doctor --json` (once per session when it
@@ -84,6 +93,7 @@ export async function ensureEnvironment(s: Services, model?: string): Promise<bo
   if (!environmentOk) {
     const r = await runDoctor(s);
     lastChecks = failedChecks(r.events);
+    noteDoctor(r.events);
     const problem = doctorProblem(r);
     if (!problem) {
       environmentOk = true;

@@ -7,7 +7,8 @@ import type { Job } from '../jobs/jobManager';
 import { pickDataset, pickRun, pickSplit } from '../pickers';
 import { argPath, displayPath, runJob, Services } from '../services';
 import { requireWorkspace, resolveInWorkspace, settings } from '../settings';
-import { ensureEnvironment } from './envCommands';
+import { ensureEnvironment, lastGpuFreeGiB } from './envCommands';
+import { gpuFit, gpuFitMessage } from '../viewModels/gpuEstimate';
 import {
   EARLY_STOP_CHOICES, MODEL_CHOICES, TRAIN_MODES, TrainAnswers, TrainLength, TrainMode, continueSteps, defaultRunName, evaluateArgs, exportOnnxArgs, parseTrainLength, trainArgs,
   validateContinueSteps, validateRunName,
@@ -146,6 +147,15 @@ const MODE_HELP: Record<TrainMode, string> = {
 /** Environment check, the one-training-job rule, then the background job. */
 async function startTraining(s: Services, answers: TrainAnswers, root: string, title: string): Promise<Job | undefined> {
   if (!(await ensureEnvironment(s, answers.model))) return undefined;
+  // PaliGemma: the memory it needs against what doctor saw free, before gigabytes are downloaded.
+  const free = lastGpuFreeGiB();
+  const fit = free === undefined || answers.resume ? undefined : gpuFit(answers.model, answers.mode ?? 'auto', trainerDefaults(answers.model).batch_size, free);
+  if (fit && !fit.fits) {
+    const use = fit.suggestion ? `Use ${fit.suggestion.mode}` : undefined;
+    const c = await vscode.window.showWarningMessage(gpuFitMessage(answers.model, answers.mode ?? 'auto', fit), { modal: true }, ...(use ? [use] : []), 'Start Anyway');
+    if (!c) return undefined;
+    if (c === use && fit.suggestion) answers = { ...answers, mode: fit.suggestion.mode };
+  }
   const running = s.jobs.runningExclusive();
   if (running) {
     const c = await vscode.window.showWarningMessage(
