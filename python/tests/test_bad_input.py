@@ -78,7 +78,10 @@ def test_resume_without_a_run(tmp_path):
 
 
 def test_existing_run_folder_is_not_overwritten(tmp_path, small_dataset):
+    # A run of ours (config.json written by train) that already has a model: not replaced without --resume.
+    # (A folder without that marker is refused as not ours: test_ownership.py.)
     (tmp_path / "r" / "model").mkdir(parents=True)
+    (tmp_path / "r" / "config.json").write_text('{"written_by": "intersections train", "ckpt_id": "tiny"}')
     e = _expect_error(["--dataset-folder", str(small_dataset), "--output-dir", str(tmp_path / "r")],
                       rc_expected=2, needle="already holds a run")
     assert "--resume" in e["hint"]
