@@ -123,7 +123,7 @@ export function validateGenerateOptions(o: GenerateOptions): void {
   if (!Number.isInteger(o.workers) || o.workers < 0 || o.workers > 256) throw new UserError(`--workers must be an integer from 1 to 256 (got ${o.workers})`);
   if (o.format !== 'parquet' && o.format !== 'imagefolder') throw new UserError(`unknown --format '${o.format}'`, 'Use parquet or imagefolder.');
   checkWritable(o.datasetFolder);
-  checkDatasetFolder(o.datasetFolder, names, o.overwrite);
+  checkDatasetFolder(o.datasetFolder, names, o.overwrite, o.format === 'imagefolder');
 }
 
 function round3(v: number): number { return Math.round(v * 1000) / 1000; }
@@ -226,7 +226,7 @@ export async function generateDataset(options: GenerateOptions, sink: EventSink,
   // Under the folder's lock: a second job into this folder fails here (exit 2), and the
   // folder is checked again after finishing any commit that a killed run had begun.
   const tx = new DatasetTransaction(root, (message) => sink.emit(makeEvent('log', { level: 'warning', message })),
-    () => checkDatasetFolder(root, splits, options.overwrite));
+    () => checkDatasetFolder(root, splits, options.overwrite, options.format === 'imagefolder'));
   const pool = makeRenderPool(options.workers);
   let cancelled = false;
   const onAbort = () => { cancelled = true; void pool.close(); };
