@@ -46,7 +46,14 @@ class EventWriter:
         if not self.enabled:
             return
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.file = open(path, "a" if append else "w", encoding="utf-8")
+        # Never through a symbolic link planted in a shared run folder (events.jsonl -> ~/.bashrc).
+        from .ownership import open_append_no_follow
+
+        if not append and Path(path).is_symlink():
+            Path(path).unlink()
+        self.file = open_append_no_follow(Path(path))
+        if not append:
+            self.file.truncate(0)
         for line in self._pending:
             self.file.write(line)
         self._pending.clear()

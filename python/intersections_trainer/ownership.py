@@ -61,11 +61,41 @@ def fault_point(label: str) -> None:
 
 # ---------------------------------------------------------------- atomic files
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def create_exclusive(path: Path) -> int:
+    """A new file at `path`, opened for writing, never through what is already at that name: an
+    entry there (a symbolic link planted in a shared folder, pointing at ~/.bashrc) is removed,
+    then the file is created with O_EXCL | O_NOFOLLOW, so the write cannot land outside the folder."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+    for attempt in range(3):
+        try:
+            return os.open(path, flags, 0o644)
+        except FileExistsError:
+            if attempt == 2:
+                raise
+            os.unlink(path)  # a link itself, never its target
+    raise AssertionError("unreachable")
+
+
+def open_append_no_follow(path: Path):
+    """`path` opened for appending (created if missing), refused when it is a symbolic link."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW, 0o644)
+    except OSError as e:
+        if Path(path).is_symlink():
+            raise OwnershipError(f"{path} is a symbolic link; refusing to write through it",
+                                 "remove the link (it was not made by this tool)") from e
+        raise
+    return os.fdopen(fd, "a", encoding="utf-8")
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """temp file, fsync, rename: readers (and a kill -9) see the old or the new content."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}{WRITE_INFIX}{os.getpid()}")  # hidden, ours, named after this process
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with os.fdopen(create_exclusive(tmp), "w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
@@ -162,7 +192,8 @@ def acquire_lock(lock: Path, folder: Path, job: str, on_takeover: Callable[[str]
     me = {"pid": os.getpid(), "host": socket.gethostname(), "job": job,
           "started": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
     tmp = lock.with_name(f"{lock.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(me) + "\n")
+    with os.fdopen(create_exclusive(tmp), "w") as fh:
+        fh.write(json.dumps(me) + "\n")
     try:
         for attempt in range(3):
             try:

@@ -366,6 +366,7 @@ export function checkDatasetFolder(root: string, splits: string[], overwrite: bo
   const state = datasetFolderState(root);
   if (state.kind === 'foreign') throw foreignFolderError(root, state.entries);
   if (state.kind !== 'ours') return;
+  checkDataFolderIsReal(root);
   for (const split of splits) {
     if (state.info?.splits[split] && !overwrite) {
       throw new UserError(`split '${split}' already exists in ${root}`, 'Pass --overwrite to replace it, or choose another --dataset-folder.');
@@ -374,6 +375,20 @@ export function checkDatasetFolder(root: string, splits: string[], overwrite: bo
     if (strangers.length) {
       throw new UserError(`${path.join(root, strangers[0])} is in the way of split '${split}' and is not listed in intersections.json`, 'Move it out of the dataset folder, or choose another --dataset-folder; nothing was written.');
     }
+  }
+}
+
+/**
+ * `<root>/data` is a real folder (or absent): every move and removal of a shard goes through it,
+ * and a symbolic link planted there (data -> ~/elsewhere) would carry them outside the dataset.
+ */
+function checkDataFolderIsReal(root: string): void {
+  const data = path.join(root, 'data');
+  let st: fs.Stats;
+  try { st = fs.lstatSync(data); } catch { return; }
+  if (!st.isDirectory()) {
+    throw new UserError(`${data} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; refusing to move or remove shards through it`,
+      'A dataset written by this tool has a real data/ folder: remove the link (its target is left alone); nothing was changed.');
   }
 }
 
@@ -392,6 +407,7 @@ function applyPlan(root: string, tempDir: string, plan: CommitPlan): void {
   for (const [from, to] of plan.moves) {
     if (!moveAllowed(tempName, from, to)) throw new UserError(`${path.join(tempDir, COMMIT_FILE)} asks for a move this tool never makes (${from} -> ${to})`, 'Remove that folder; nothing was changed.');
   }
+  checkDataFolderIsReal(root);
   fs.mkdirSync(path.join(root, 'data'), { recursive: true });
   for (const [from, to] of plan.moves) {
     const toTrash = to.startsWith(`${tempName}/trash/`);

@@ -44,10 +44,27 @@ export function isWriteTemp(name: string, deadOnly = false): boolean {
   return m !== null && (!deadOnly || (Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))));
 }
 
+/**
+ * Creates `file` for writing, never through what is already at that name: an entry there (a
+ * symbolic link planted in a shared folder, pointing at ~/.bashrc) is removed, then the file
+ * is created with O_EXCL | O_NOFOLLOW, so the write cannot land outside the folder.
+ */
+export function createExclusive(file: string): number {
+  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fs.openSync(file, flags, 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === 2) throw err;
+      fs.rmSync(file, { force: true }); // unlinks a link itself, never its target
+    }
+  }
+}
+
 /** Writes `file` through a temp file, fsync and rename: readers see the old or the new content. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = writeTempName(file);
-  const fd = fs.openSync(tmp, 'w');
+  const fd = createExclusive(tmp);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fs.fsyncSync(fd);
@@ -134,7 +151,8 @@ export function acquireFolderLock(folder: string, job: string, onTakeover?: (mes
   const file = path.join(folder, LOCK_FILE);
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), job };
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(owner) + '\n');
+  const fd = createExclusive(tmp);
+  try { fs.writeSync(fd, JSON.stringify(owner) + '\n'); } finally { fs.closeSync(fd); }
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {

@@ -1,0 +1,76 @@
+// Re-audit of issue 11 (docs/SECURITY.md, "Re-audit (2026-12-03)"): symbolic links planted in a
+// shared dataset folder under the names of our own temp files must not make a write land outside
+// the folder. Before the fix, `generate --overwrite` into a folder holding
+// `.README.md.intersections-write-<pid> -> ~/.bashrc` and `.intersections-lock.<pid>.tmp -> notes`
+// replaced ~/.bashrc by the dataset card and the notes by the lock's JSON.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { acquireFolderLock, writeFileAtomic } from '../../src/core/ownership';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'bin', 'intersections.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'is-links-'));
+test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function victim(name: string): string {
+  const f = path.join(tmp, `victim-${name}`);
+  fs.writeFileSync(f, 'my thesis, three years of work\n');
+  return f;
+}
+
+test('writeFileAtomic does not write through a link planted at its temp name', () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'w-'));
+  const target = victim('w');
+  fs.symlinkSync(target, path.join(dir, `.README.md.intersections-write-${process.pid}`));
+  writeFileAtomic(path.join(dir, 'README.md'), 'card\n');
+  assert.equal(fs.readFileSync(target, 'utf8'), 'my thesis, three years of work\n');
+  assert.equal(fs.readFileSync(path.join(dir, 'README.md'), 'utf8'), 'card\n');
+  assert.ok(!fs.lstatSync(path.join(dir, 'README.md')).isSymbolicLink());
+});
+
+test('the folder lock does not write through a link planted at its temp name', () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'l-'));
+  const target = victim('l');
+  fs.symlinkSync(target, path.join(dir, `.intersections-lock.${process.pid}.tmp`));
+  const lock = acquireFolderLock(dir, 'test');
+  lock.release();
+  assert.equal(fs.readFileSync(target, 'utf8'), 'my thesis, three years of work\n');
+});
+
+test('generate --overwrite into a shared dataset full of planted temp-name links leaves their targets alone', () => {
+  const ds = path.join(tmp, 'ds');
+  let r = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', ds, '--splits', 'test=3', '--style', 'classic'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const card = victim('card');
+  const lockTarget = victim('lock');
+  // The CLI's pid is not known in advance: plant links for the next few hundred pids.
+  for (let pid = process.pid; pid < process.pid + 400; pid++) {
+    fs.symlinkSync(card, path.join(ds, `.README.md.intersections-write-${pid}`));
+    fs.symlinkSync(card, path.join(ds, `.intersections.json.intersections-write-${pid}`));
+    fs.symlinkSync(lockTarget, path.join(ds, `.intersections-lock.${pid}.tmp`));
+  }
+  r = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', ds, '--splits', 'test=3', '--style', 'classic', '--overwrite'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(fs.readFileSync(card, 'utf8'), 'my thesis, three years of work\n');
+  assert.equal(fs.readFileSync(lockTarget, 'utf8'), 'my thesis, three years of work\n');
+  assert.match(fs.readFileSync(path.join(ds, 'README.md'), 'utf8'), /Line intersections/);
+});
+
+test('generate --overwrite refuses a dataset whose data/ is a link to another folder (the shards there are left alone)', () => {
+  const ds = path.join(tmp, 'ds-data-link');
+  let r = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', ds, '--splits', 'test=3', '--style', 'classic'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const elsewhere = fs.mkdtempSync(path.join(tmp, 'elsewhere-'));
+  fs.writeFileSync(path.join(elsewhere, 'test-00000-of-00001.parquet'), 'a parquet file of someone else\n');
+  fs.rmSync(path.join(ds, 'data'), { recursive: true });
+  fs.symlinkSync(elsewhere, path.join(ds, 'data'));
+  r = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', ds, '--splits', 'test=3', '--style', 'classic', '--overwrite'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /data is a symbolic link/);
+  assert.deepEqual(fs.readdirSync(elsewhere), ['test-00000-of-00001.parquet']);
+  assert.equal(fs.readFileSync(path.join(elsewhere, 'test-00000-of-00001.parquet'), 'utf8'), 'a parquet file of someone else\n');
+});
