@@ -284,6 +284,18 @@ def is_run_dir(folder: Path) -> bool:
     return cfg.get("written_by") == RUN_MARKER or {"ckpt_id", "dataset_folder", "mode", "output_dir", "resume"} <= cfg.keys()
 
 
+def refuse_linked_children(folder: Path, names: tuple[str, ...]) -> None:
+    """The folders a job replaces or prunes inside `folder` (a run's checkpoints/ and model/) are
+    real folders or absent: a symbolic link planted there (checkpoints -> another run's) would
+    carry the pruning of old checkpoints, and the swaps, into the folder it points to."""
+    for name in names:
+        p = Path(folder) / name
+        if p.is_symlink() or (p.exists() and not p.is_dir()):
+            raise OwnershipError(f"{p} is {'a symbolic link' if p.is_symlink() else 'not a folder'}; refusing to write or "
+                                 "remove anything through it", "a run folder of this tool holds real folders there: "
+                                 "remove the link (its target is left alone); nothing was changed")
+
+
 def not_ours(folder: Path, what: str, marker: str, hint: str) -> OwnershipError:
     entries = visible_entries(folder)
     shown = ", ".join(entries[:3]) + (f", ... ({len(entries)} entries)" if len(entries) > 3 else "")

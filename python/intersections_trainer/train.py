@@ -421,6 +421,7 @@ class Trainer:
         if main:  # one writer per run folder; what a killed job left half-swapped is put right first
             run_dir.mkdir(parents=True, exist_ok=True)
             self.lock = ownership.lock_folder(run_dir, "train", notes.append)
+            ownership.refuse_linked_children(run_dir, ("checkpoints", "model"))
             notes += ownership.recover_children(run_dir) + ownership.recover_children(ckpt_dir)
         last = latest_checkpoint(ckpt_dir) if cfg.resume else None
         if cfg.resume and last is None:

@@ -4,6 +4,7 @@ run whose events.jsonl was a link to a thesis appended the run's events to the t
 at the temp names of atomic writes and of the lock (named after the pid) were written through."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -63,3 +64,32 @@ def test_events_file_that_is_a_link_is_replaced_on_a_new_run(tmp_path):
     ev.file.close()
     assert victim.read_text() == THESIS
     assert not (run / "events.jsonl").is_symlink() and '"log"' in (run / "events.jsonl").read_text()
+
+
+def _other_run_checkpoints(tmp_path: Path) -> Path:
+    ck = tmp_path / "other-run" / "checkpoints"
+    for step in (1, 2, 3):
+        d = ck / f"step-{step:07d}"
+        (d / "model").mkdir(parents=True)
+        (d / "COMPLETE").write_text(str(step))
+    return ck
+
+
+@pytest.mark.parametrize("linked", ["checkpoints", "model"])
+def test_train_refuses_a_run_whose_checkpoints_or_model_is_a_link(tmp_path, small_dataset, capsys, linked):
+    """Before the fix, pruning old checkpoints went through checkpoints -> another run's checkpoints
+    and removed that run's step folders."""
+    from intersections_trainer.__main__ import main as cli
+
+    other = _other_run_checkpoints(tmp_path)
+    run = tmp_path / "shared-run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"written_by": ownership.RUN_MARKER}))
+    (run / linked).symlink_to(other if linked == "checkpoints" else other / "step-0000003" / "model")
+    before = sorted(p.name for p in other.iterdir())
+    rc = cli(["train", "--ckpt-id", "tiny", "--dataset-folder", str(small_dataset), "--output-dir", str(run),
+              "--resume", "--max-steps", "4", "--save-every", "1", "--eval-every", "4", "--json"])
+    assert rc == 2
+    assert "symbolic link" in capsys.readouterr().out
+    assert sorted(p.name for p in other.iterdir()) == before
+    assert not (run / ownership.LOCK_FILE).exists()
