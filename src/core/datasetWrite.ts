@@ -318,10 +318,24 @@ export function datasetFolderState(root: string): DatasetFolderState {
   }
   const pending = pendingCommits(root).map(readPlan).find((p) => p !== undefined);
   const info = loadDatasetInfo(root);
-  if (pending) return { kind: 'ours', info: pending.info, pending: true };
+  // Without intersections.json, an interrupted commit of ours can only be the first one: it
+  // moved nothing to the trash, and the folder holds nothing but what it moved in and the card.
+  // Anything else is a planted commit.json claiming a stranger's folder.
+  if (pending && (info || firstCommitOnly(root, names, pending))) return { kind: 'ours', info: pending.info, pending: true };
   if (info) return { kind: 'ours', info, pending: false };
   const visible = names.filter((n) => !isOwnHidden(n));
   return visible.length === 0 ? { kind: 'empty' } : { kind: 'foreign', entries: visible };
+}
+
+/** Whether a folder without intersections.json holds only what the interrupted first commit `plan` made. */
+function firstCommitOnly(root: string, names: string[], plan: CommitPlan): boolean {
+  const targets = new Set(plan.moves.map(([, to]) => to));
+  if (plan.moves.some(([, to]) => /\/trash\//.test(to))) return false;
+  const visible = names.filter((n) => !isOwnHidden(n));
+  if (!visible.every((n) => n === 'README.md' || n === 'data' || targets.has(n))) return false;
+  let data: string[] = [];
+  try { data = fs.readdirSync(path.join(root, 'data')); } catch { /* none */ }
+  return data.every((f) => targets.has(`data/${f}`) || isWriteTemp(f));
 }
 
 /** The refusal for a folder that holds files but no dataset of ours (exit 2, one line). */
@@ -408,6 +422,14 @@ function applyPlan(root: string, tempDir: string, plan: CommitPlan): void {
     if (!moveAllowed(tempName, from, to)) throw new UserError(`${path.join(tempDir, COMMIT_FILE)} asks for a move this tool never makes (${from} -> ${to})`, 'Remove that folder; nothing was changed.');
   }
   checkDataFolderIsReal(root);
+  // An old file goes to the trash (and is deleted) only when intersections.json lists it: during a
+  // real commit the old intersections.json is in place until every old file has been moved.
+  const owned = new Set(SPLIT_NAMES.flatMap((sp) => ownedSplitFiles(loadDatasetInfo(root), sp)));
+  for (const [from, to] of plan.moves) {
+    if (to.startsWith(`${tempName}/trash/`) && !fs.existsSync(abs(to)) && fs.existsSync(abs(from)) && !owned.has(from)) {
+      throw new UserError(`${path.join(tempDir, COMMIT_FILE)} asks to remove ${from}, which ${INFO_FILE} does not list`, 'Remove that folder; nothing was changed.');
+    }
+  }
   fs.mkdirSync(path.join(root, 'data'), { recursive: true });
   for (const [from, to] of plan.moves) {
     const toTrash = to.startsWith(`${tempName}/trash/`);

@@ -74,3 +74,29 @@ test('generate --overwrite refuses a dataset whose data/ is a link to another fo
   assert.deepEqual(fs.readdirSync(elsewhere), ['test-00000-of-00001.parquet']);
   assert.equal(fs.readFileSync(path.join(elsewhere, 'test-00000-of-00001.parquet'), 'utf8'), 'a parquet file of someone else\n');
 });
+
+test('a commit.json planted in a project folder does not make generate remove or replace its files', () => {
+  const ref = path.join(tmp, 'ref-ds');
+  const r0 = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', ref, '--splits', 'train=3,test=3', '--style', 'classic'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r0.status, 0, r0.stderr);
+  const proj = path.join(tmp, 'project');
+  fs.mkdirSync(path.join(proj, 'data'), { recursive: true });
+  fs.writeFileSync(path.join(proj, 'README.md'), '# My project\n');
+  fs.writeFileSync(path.join(proj, 'data', 'train-00000-of-00001.parquet'), 'a Hub dataset of mine\n');
+  const temp = '.intersections-tmp-999999-abc';
+  fs.mkdirSync(path.join(proj, temp, 'trash'), { recursive: true });
+  const info = JSON.parse(fs.readFileSync(path.join(ref, 'intersections.json'), 'utf8'));
+  fs.writeFileSync(path.join(proj, temp, 'commit.json'), JSON.stringify({
+    moves: [['data/train-00000-of-00001.parquet', `${temp}/trash/0`]], info, readme: 'planted card\n',
+  }));
+  const r = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', proj, '--splits', 'test=3', '--style', 'classic', '--overwrite'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.equal(fs.readFileSync(path.join(proj, 'README.md'), 'utf8'), '# My project\n');
+  assert.equal(fs.readFileSync(path.join(proj, 'data', 'train-00000-of-00001.parquet'), 'utf8'), 'a Hub dataset of mine\n');
+  // The same plan in a dataset of ours whose intersections.json does not list that file: refused too.
+  fs.writeFileSync(path.join(proj, 'intersections.json'), JSON.stringify({ ...info, splits: { test: info.splits.test } }));
+  const r2 = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', proj, '--splits', 'test=3', '--style', 'classic', '--overwrite'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r2.status, 2, r2.stdout + r2.stderr);
+  assert.match(r2.stdout + r2.stderr, /does not list/);
+  assert.equal(fs.readFileSync(path.join(proj, 'data', 'train-00000-of-00001.parquet'), 'utf8'), 'a Hub dataset of mine\n');
+});
