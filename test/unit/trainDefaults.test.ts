@@ -8,9 +8,9 @@ import { parseTrainLength } from '../../src/extension/viewModels/commandArgs';
 import { defaultLength, defaultLr, formatLength, trainerDefaults } from '../../src/extension/viewModels/trainDefaults';
 import { resolvePython } from '../../src/core/python';
 
-test('the flow offers 4,500 steps for the tiny model and 2 epochs for PaliGemma', () => {
-  assert.deepEqual(defaultLength('tiny'), { maxSteps: 4500 });
-  assert.equal(formatLength(defaultLength('tiny')), '4500');
+test('the flow offers 3,300 steps for the tiny model and 2 epochs for PaliGemma', () => {
+  assert.deepEqual(defaultLength('tiny'), { maxSteps: 3300 });
+  assert.equal(formatLength(defaultLength('tiny')), '3300');
   assert.deepEqual(defaultLength('google/paligemma2-3b-pt-224'), { epochs: 2 });
   assert.equal(formatLength(defaultLength('google/paligemma2-3b-pt-224')), '2 epochs');
   for (const m of ['tiny', 'google/paligemma2-10b-pt-448']) assert.deepEqual(parseTrainLength(formatLength(defaultLength(m))), defaultLength(m));
