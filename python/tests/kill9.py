@@ -40,6 +40,21 @@ from intersections_trainer.train import sorted_checkpoints  # noqa: E402
 MIN_KILLS = 20
 
 
+def preload() -> None:
+    """The modules the jobs import lazily (transformers alone takes seconds), imported once here
+    so that a forked child does not import them again: imports only, no torch work."""
+    import accelerate  # noqa: F401
+    import onnx  # noqa: F401
+    import onnxruntime  # noqa: F401
+    import torch.onnx  # noqa: F401
+    from transformers import (Gemma2Config, PaliGemmaConfig, PaliGemmaForConditionalGeneration,  # noqa: F401
+                              PaliGemmaProcessor, PreTrainedTokenizerFast, SiglipVisionConfig)
+    from transformers.cache_utils import DynamicCache  # noqa: F401
+    from transformers.models.siglip.image_processing_pil_siglip import SiglipImageProcessorPil  # noqa: F401
+
+    from intersections_trainer import evaluate, export_onnx, predict, tiny  # noqa: F401
+
+
 CHILD_LOG = Path(os.devnull)  # main() points it at WORKDIR/children.log
 
 
@@ -177,6 +192,7 @@ def main(work: Path) -> dict:
     global CHILD_LOG
     work.mkdir(parents=True, exist_ok=True)
     CHILD_LOG = work / "children.log"
+    preload()
     ds = write_dataset(work / "ds", {"train": 12, "validation": 3, "test": 3})
     run = work / "run"
     base = ["train", "--ckpt-id", "tiny", "--dataset-folder", str(ds), "--batch-size", "4", "--eval-every", "1",
