@@ -49,7 +49,9 @@ test('fine-tune the tiny model: progress in the status bar, then Cancel', async 
   await editor.run('model', () => editor.pick(/^\s*tiny/));
   await editor.run('mode', () => editor.pick(/^\s*full/));
   await editor.run('length', () => editor.answer(String(STEPS)));
+  await editor.run('early stopping', () => editor.pick(/^\s*Off/));
   await editor.run('run name', () => editor.answer(RUN));
+  await editor.run('start', () => editor.pick(/Start Training/));
   // Wait for a training percentage in the status bar, then cancel.
   const item = editor.statusBar().locator('.statusbar-item', { hasText: `Fine-tune ${RUN}` });
   await editor.run('progress', () => item.filter({ hasText: /train \d+%/ }).first().waitFor({ timeout: 240_000 }));
