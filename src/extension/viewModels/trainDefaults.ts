@@ -37,7 +37,7 @@ export function defaultLength(model: string): TrainLength {
   return d.max_steps !== null ? { maxSteps: d.max_steps } : { epochs: d.epochs ?? 1 };
 }
 
-/** The length as the flow's input box shows it: "4500" or "2 epochs" (parseTrainLength reads both). */
+/** The length as the flow's input box shows it: steps ("3300") or "2 epochs" (parseTrainLength reads both). */
 export function formatLength(length: TrainLength): string {
   return 'maxSteps' in length ? String(length.maxSteps) : `${length.epochs} epochs`;
 }
