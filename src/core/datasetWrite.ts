@@ -327,10 +327,16 @@ export function datasetFolderState(root: string): DatasetFolderState {
   return visible.length === 0 ? { kind: 'empty' } : { kind: 'foreign', entries: visible };
 }
 
+function readText(file: string): string | undefined {
+  try { return fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+}
+
 /** Whether a folder without intersections.json holds only what the interrupted first commit `plan` made. */
 function firstCommitOnly(root: string, names: string[], plan: CommitPlan): boolean {
   const targets = new Set(plan.moves.map(([, to]) => to));
   if (plan.moves.some(([, to]) => /\/trash\//.test(to))) return false;
+  // A README.md there is ours only if it is the card this commit writes (a user's is not).
+  if (names.includes('README.md') && readText(path.join(root, 'README.md')) !== plan.readme) return false;
   const visible = names.filter((n) => !isOwnHidden(n));
   if (!visible.every((n) => n === 'README.md' || n === 'data' || targets.has(n))) return false;
   let data: string[] = [];
@@ -425,9 +431,15 @@ function applyPlan(root: string, tempDir: string, plan: CommitPlan): void {
   // An old file goes to the trash (and is deleted) only when intersections.json lists it: during a
   // real commit the old intersections.json is in place until every old file has been moved.
   const owned = new Set(SPLIT_NAMES.flatMap((sp) => ownedSplitFiles(loadDatasetInfo(root), sp)));
+  const trashed = new Set(plan.moves.filter(([, to]) => to.startsWith(`${tempName}/trash/`)).map(([from]) => from));
   for (const [from, to] of plan.moves) {
     if (to.startsWith(`${tempName}/trash/`) && !fs.existsSync(abs(to)) && fs.existsSync(abs(from)) && !owned.has(from)) {
       throw new UserError(`${path.join(tempDir, COMMIT_FILE)} asks to remove ${from}, which ${INFO_FILE} does not list`, 'Remove that folder; nothing was changed.');
+    }
+    // A new file never lands on one that the plan did not first move to the trash: a real commit
+    // trashes every old file it replaces, so anything else at that name is not ours to overwrite.
+    if (!to.startsWith(`${tempName}/trash/`) && fs.existsSync(abs(from)) && fs.existsSync(abs(to)) && !trashed.has(to)) {
+      throw new UserError(`${path.join(tempDir, COMMIT_FILE)} asks to replace ${to}, which it does not first set aside`, 'Remove that folder; nothing was changed.');
     }
   }
   fs.mkdirSync(path.join(root, 'data'), { recursive: true });

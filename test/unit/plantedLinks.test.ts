@@ -100,3 +100,38 @@ test('a commit.json planted in a project folder does not make generate remove or
   assert.match(r2.stdout + r2.stderr, /does not list/);
   assert.equal(fs.readFileSync(path.join(proj, 'data', 'train-00000-of-00001.parquet'), 'utf8'), 'a Hub dataset of mine\n');
 });
+
+test('a planted first commit does not replace a README.md that is not its card, and no commit lands a shard on an unlisted file', () => {
+  const ref = path.join(tmp, 'ref-ds2');
+  const r0 = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', ref, '--splits', 'test=3', '--style', 'classic'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r0.status, 0, r0.stderr);
+  const info = JSON.parse(fs.readFileSync(path.join(ref, 'intersections.json'), 'utf8'));
+  const temp = '.intersections-tmp-999998-abc';
+
+  // A folder holding only the user's README.md and a planted first commit (no trash moves).
+  const notes = path.join(tmp, 'notes');
+  fs.mkdirSync(path.join(notes, temp, 'data'), { recursive: true });
+  fs.writeFileSync(path.join(notes, 'README.md'), '# My notes\n');
+  fs.writeFileSync(path.join(notes, temp, 'data', 'test-00000-of-00001.parquet'), 'planted shard\n');
+  fs.writeFileSync(path.join(notes, temp, 'commit.json'), JSON.stringify({
+    moves: [[`${temp}/data/test-00000-of-00001.parquet`, 'data/test-00000-of-00001.parquet']], info, readme: 'planted card\n',
+  }));
+  const r1 = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', notes, '--splits', 'test=3', '--style', 'classic', '--overwrite'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r1.status, 2, r1.stdout + r1.stderr);
+  assert.equal(fs.readFileSync(path.join(notes, 'README.md'), 'utf8'), '# My notes\n');
+
+  // A dataset of ours with an unlisted shard at the name a planted commit would move a new one to.
+  const ours = path.join(tmp, 'ours-ds');
+  const r2 = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', ours, '--splits', 'test=3', '--style', 'classic'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r2.status, 0, r2.stderr);
+  fs.writeFileSync(path.join(ours, 'data', 'train-00000-of-00001.parquet'), 'a Hub dataset of mine\n');
+  fs.mkdirSync(path.join(ours, temp, 'data'), { recursive: true });
+  fs.writeFileSync(path.join(ours, temp, 'data', 'train-00000-of-00001.parquet'), 'planted shard\n');
+  fs.writeFileSync(path.join(ours, temp, 'commit.json'), JSON.stringify({
+    moves: [[`${temp}/data/train-00000-of-00001.parquet`, 'data/train-00000-of-00001.parquet']], info, readme: 'planted card\n',
+  }));
+  const r3 = spawnSync(process.execPath, [CLI, 'generate', '--dataset-folder', ours, '--splits', 'validation=3', '--style', 'classic'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r3.status, 2, r3.stdout + r3.stderr);
+  assert.match(r3.stdout + r3.stderr, /does not first set aside/);
+  assert.equal(fs.readFileSync(path.join(ours, 'data', 'train-00000-of-00001.parquet'), 'utf8'), 'a Hub dataset of mine\n');
+});
