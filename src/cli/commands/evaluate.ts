@@ -3,13 +3,14 @@
 // Writes predictions-<split>.jsonl and metrics.json into the run folder (or O) and prints a table.
 // python (default): the trainer's environment (fast on a GPU; also reads BlindTest Parquet).
 // onnx: the exported model in this process, no Python needed (our dataset formats).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { iterateRows } from '../../core/datasetRead';
 import { computeMetrics, crossTabLines, predictionLine, Attributes, PredictionRecord, SplitMetrics } from '../../core/evaluation';
 import { UserError, makeEvent } from '../../core/events';
 import { paperComparisonLines } from '../../core/blindtestPaper';
 import { OnnxPaliGemma, OnnxVariant, checkImageBytes, findOnnxDir } from '../../core/onnxInference';
+import { acquireFolderLock, isLockFile, isWriteTemp, writeFileAtomic, type FolderLock } from '../../core/ownership';
 import { parseFlags } from '../args';
 import { sinkFor } from '../output';
 import { relayPython } from './exportOnnx';
@@ -70,6 +71,15 @@ async function evaluateOnnx(o: OnnxEvalOptions): Promise<number> {
   if (!onnxDir) throw new UserError(`no ONNX export found for ${o.model}`, `export it first: intersections export-onnx --model ${o.model}`);
   const outDir = o.outputDir ?? (path.basename(onnxDir) === 'onnx' ? path.dirname(onnxDir) : onnxDir);
   const sink = sinkFor(o.json);
+  const lock = claimEvalOutputDir(outDir, (message) => sink.emit(makeEvent('log', { level: 'warning', message })));
+  try {
+    return await evaluateOnnxLocked(o, onnxDir, outDir, sink);
+  } finally {
+    lock.release();
+  }
+}
+
+async function evaluateOnnxLocked(o: OnnxEvalOptions, onnxDir: string, outDir: string, sink: ReturnType<typeof sinkFor>): Promise<number> {
   const rows: { id: string; label: number; bytes: Uint8Array; attrs: Attributes }[] = [];
   for await (const r of iterateRows(o.dataset, o.split)) {
     if (o.limit !== undefined && rows.length >= o.limit) break;
@@ -100,20 +110,71 @@ async function evaluateOnnx(o: OnnxEvalOptions): Promise<number> {
   return 0;
 }
 
-/** Writes predictions-<split>.jsonl (atomically) and merges this split into metrics.json. */
+function readJsonObject(file: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `dir` holds outputs of ours (the same rule as the Python evaluate's): a run folder
+ * (config.json written by train), a model folder (intersections_model.json), an ONNX export
+ * (intersections_onnx.json, the default output of an export not named onnx/), or a folder of
+ * evaluate's outputs (metrics.json of splits).
+ */
+function holdsOurOutputs(dir: string): boolean {
+  const cfg = readJsonObject(path.join(dir, 'config.json'));
+  if (cfg && (cfg.written_by === 'intersections train' || ['ckpt_id', 'dataset_folder', 'mode', 'output_dir', 'resume'].every((k) => k in cfg))) return true;
+  for (const marker of ['intersections_model.json', 'intersections_onnx.json']) {
+    try { if (lstatSync(path.join(dir, marker)).isFile()) return true; } catch { /* absent */ }
+  }
+  const m = readJsonObject(path.join(dir, 'metrics.json'));
+  return m !== undefined && Object.keys(m).length > 0 && Object.values(m).every((v) => v !== null && typeof v === 'object' && 'accuracy' in v);
+}
+
+/**
+ * Refuses an --output-dir that is a file, or a non-empty folder that is not ours (a folder of
+ * someone's notes, or with someone's metrics.json); creates it and takes its lock otherwise.
+ */
+export function claimEvalOutputDir(outDir: string, onTakeover?: (message: string) => void): FolderLock {
+  let entries: string[] = [];
+  try {
+    if (!statSync(outDir).isDirectory()) throw new UserError(`${outDir} is not a folder`, 'choose a new or empty --output-dir; nothing was changed');
+    entries = readdirSync(outDir).filter((n) => !isLockFile(n) && !isWriteTemp(n));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      if (err instanceof UserError) throw err;
+      throw new UserError(`cannot write to ${outDir}: ${(err as Error).message}`, 'choose a new or empty --output-dir; nothing was changed');
+    }
+  }
+  if (entries.length && !holdsOurOutputs(outDir)) {
+    const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? `, ... (${entries.length} entries)` : '');
+    throw new UserError(`${outDir} is not empty and holds no config.json written by train or metrics.json written by evaluate, so it is not a run folder or an evaluation of this tool (it holds ${shown})`,
+      'choose a new or empty --output-dir; nothing was changed');
+  }
+  mkdirSync(outDir, { recursive: true });
+  return acquireFolderLock(outDir, 'evaluate', onTakeover);
+}
+
+/**
+ * Writes predictions-<split>.jsonl and merges this split into metrics.json, each atomically
+ * (a temp file created with O_EXCL | O_NOFOLLOW, then renamed): a kill leaves the old or the new
+ * file, and a symbolic link planted at either name (or at a temp name) is replaced, never written through.
+ */
 export function writeOutputs(outDir: string, split: string, records: PredictionRecord[], metrics: SplitMetrics): { predictionsPath: string; metricsPath: string } {
   mkdirSync(outDir, { recursive: true });
   const predictionsPath = path.join(outDir, `predictions-${split}.jsonl`);
-  writeFileSync(predictionsPath + '.tmp', records.map((r) => predictionLine(r) + '\n').join(''));
-  renameSync(predictionsPath + '.tmp', predictionsPath);
+  writeFileAtomic(predictionsPath, records.map((r) => predictionLine(r) + '\n').join(''));
   const metricsPath = path.join(outDir, 'metrics.json');
   let all: Record<string, unknown> = {};
-  try {
-    const old = JSON.parse(readFileSync(metricsPath, 'utf8'));
-    if (old && typeof old === 'object' && !Array.isArray(old)) all = old;
-  } catch { /* no metrics yet */ }
+  let isLink = false;
+  try { isLink = lstatSync(metricsPath).isSymbolicLink(); } catch { /* no metrics yet */ }
+  if (!isLink) all = readJsonObject(metricsPath) ?? {};
   all[split] = metrics;
-  writeFileSync(metricsPath, JSON.stringify(all, null, 2) + '\n');
+  writeFileAtomic(metricsPath, JSON.stringify(all, null, 2) + '\n');
   return { predictionsPath, metricsPath };
 }
 
