@@ -180,6 +180,17 @@ def claim_output_dir(out_dir: Path, ev: Events) -> ownership.FolderLock:
     return lock
 
 
+def _finite(value: Any) -> Any:
+    """`value` with NaN and infinities replaced by None (JSON null), in nested lists and objects."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def write_outputs(out_dir: Path, split: str, records: list[dict[str, Any]], metrics: dict[str, Any]) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     pred_path = out_dir / f"predictions-{split}.jsonl"
@@ -193,6 +204,10 @@ def write_outputs(out_dir: Path, split: str, records: list[dict[str, Any]], metr
             existing = loaded if isinstance(loaded, dict) else {}
         except ValueError:
             existing = {}
+    # Other keys are kept as strict JSON: a NaN or 1e999 in a shared metrics.json (or a diverged
+    # loss in a run's history) would otherwise be written back as NaN/Infinity, which no JSON
+    # reader accepts (the CLI's table stopped with "This is a bug"); they become null.
+    existing = _finite(existing)
     existing[split] = metrics
     ownership.write_json_atomic(metrics_path, existing)  # a kill -9 leaves the old or the new file
     return pred_path, metrics_path

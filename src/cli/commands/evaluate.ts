@@ -59,7 +59,10 @@ async function relayEvaluate(args: string[], python: string | undefined, json: b
   let split = '';
   const code = await relayPython(args, python, json, (summary) => { metricsPath = summary.metrics as string; split = summary.split as string; });
   if (code === 0 && !json && metricsPath && existsSync(metricsPath)) {
-    process.stdout.write(formatTable(split, JSON.parse(readFileSync(metricsPath, 'utf8'))[split]) + '\n');
+    // metrics.json may be changed by someone else meanwhile: an unreadable one skips the table.
+    const m = readJsonObject(metricsPath)?.[split];
+    if (m && typeof m === 'object') process.stdout.write(formatTable(split, m as SplitMetrics) + '\n');
+    else process.stderr.write(`warning: ${metricsPath} is not readable JSON with the ${split} split; the table is not printed\n`);
   }
   return code;
 }
