@@ -54,6 +54,9 @@ export async function runFoldersSignature(dirs: Iterable<string>): Promise<strin
   return parts.join('\n');
 }
 
+/** The largest config.json the Runs view reads (the dashboard has the same limit). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /** Reads at most the last `maxBytes` of a file (events.jsonl can grow large on long runs). */
 async function readTail(file: string, maxBytes: number): Promise<string> {
   const fh = await fsp.open(file, 'r');
@@ -85,15 +88,20 @@ export async function readRun(dir: string, live = false): Promise<RunInfo> {
   let config: Record<string, unknown> | undefined;
   let mtimeMs = 0;
   try {
-    const text = await fsp.readFile(path.join(dir, 'config.json'), 'utf8');
-    const parsed = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) config = parsed;
-    mtimeMs = (await fsp.stat(path.join(dir, 'config.json'))).mtimeMs;
+    // A regular file of at most MAX_CONFIG_BYTES: a run folder in a cloned repository may hold
+    // `config.json -> /dev/zero` or a huge file, read on every refresh of the Runs view.
+    const st = await fsp.stat(path.join(dir, 'config.json'));
+    if (st.isFile() && st.size <= MAX_CONFIG_BYTES) {
+      const parsed = JSON.parse(await fsp.readFile(path.join(dir, 'config.json'), 'utf8'));
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) config = parsed;
+      mtimeMs = st.mtimeMs;
+    }
   } catch { /* no or bad config.json: the events still tell the story */ }
   let events = '';
   const eventsFile = path.join(dir, 'events.jsonl');
   try {
     const st = await fsp.stat(eventsFile);
+    if (!st.isFile()) throw new Error('not a file'); // e.g. events.jsonl -> /dev/zero: its size says 0
     mtimeMs = Math.max(mtimeMs, st.mtimeMs);
     // Long logs: the start event (config, mode) is at the head; status and metrics near the end.
     const TAIL = 1024 * 1024;
