@@ -169,6 +169,7 @@ def _holds_our_outputs(out_dir: Path) -> bool:
 
 def claim_output_dir(out_dir: Path, ev: Events) -> ownership.FolderLock:
     """Refuses a non-empty folder that is not ours; locks it while this job writes it."""
+    ownership.require_folder_path(out_dir, "--output-dir")
     if ownership.visible_entries(out_dir) and not _holds_our_outputs(out_dir):
         raise ownership.not_ours(out_dir, "a run folder or an evaluation of this tool",
                                  "config.json written by train or metrics.json written by evaluate",

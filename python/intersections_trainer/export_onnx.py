@@ -220,6 +220,7 @@ def export(model, processor, info: dict[str, Any], out_dir: Path, sample_images=
     built next to out_dir under a lock and swapped in by renames (ownership.replace_dir)."""
     ev = ev or Events(False)
     out_dir = Path(out_dir)
+    ownership.require_folder_path(out_dir, "--output-dir")
     with ownership.lock_beside(out_dir, "export-onnx", lambda m: ev.emit("log", level="warning", message=m)):
         ownership.recover_dir(out_dir)
         if ownership.visible_entries(out_dir) and not (out_dir / MANIFEST).is_file():

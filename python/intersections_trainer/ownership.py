@@ -257,6 +257,15 @@ def lock_beside(folder: Path, job: str, on_takeover: Callable[[str], None] | Non
 
 # ---------------------------------------------------------------- what is ours
 
+def require_folder_path(path: Path, flag: str) -> None:
+    """An output path that is a file, or lies under one, is bad input (one line, exit 2), not a traceback."""
+    for p in [Path(path), *Path(path).parents]:
+        if p.exists() and not p.is_dir():
+            where = "" if p == Path(path) else f" ({p} is a file)"
+            raise OwnershipError(f"{flag} {path} is not a folder{where}", "choose a folder path; nothing was changed")
+
+
+
 def visible_entries(folder: Path) -> list[str]:
     """Entries of a folder but for the traces of our own jobs (lock files, temp files and folders)."""
     def ours(n: str) -> bool:

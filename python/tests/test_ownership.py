@@ -126,6 +126,21 @@ def test_evaluate_refuses_a_folder_that_is_not_ours(tmp_path, small_dataset, cap
     assert _files(thesis) == before
 
 
+@pytest.mark.parametrize("verb", ["export-onnx", "evaluate"])
+def test_an_output_dir_that_is_a_file_is_one_clear_line(tmp_path, small_dataset, capsys, verb):
+    afile = tmp_path / "afile.txt"
+    afile.write_text("notes\n")
+    for out in (afile, afile / "sub"):
+        args = ["export-onnx", "--model", "base:tiny", "--no-quantize"] if verb == "export-onnx" else \
+            ["evaluate", "--model", "base:tiny", "--dataset-folder", str(small_dataset), "--split", "validation"]
+        rc = cli(args + ["--output-dir", str(out), "--json"])
+        err = _error(capsys.readouterr().out)
+        assert rc == 2, err
+        assert err["message"].startswith(f"--output-dir {out} is not a folder"), err
+        assert "traceback" not in err["message"] + err.get("hint", "")
+    assert afile.read_text() == "notes\n" and sorted(os.listdir(tmp_path)) == ["afile.txt"]
+
+
 SWAP_SCRIPT = """
 import sys
 from pathlib import Path
