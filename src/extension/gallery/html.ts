@@ -22,17 +22,21 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 }
 
 export function galleryHtml(opts: { cspSource: string; nonce: string; scriptUri: string; title?: string }): string {
-  const csp = contentSecurityPolicy(opts.cspSource, opts.nonce);
+  return scriptPageHtml(contentSecurityPolicy(opts.cspSource, opts.nonce), opts.nonce, opts.scriptUri, opts.title ?? 'Predictions');
+}
+
+/** The page every webview of ours serves: its policy, a title, and one script with the nonce (the gallery and the run dashboard). */
+export function scriptPageHtml(csp: string, nonce: string, scriptUri: string, title: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>${escapeHtml(opts.title ?? 'Predictions')}</title>
+<title>${escapeHtml(title)}</title>
 </head>
 <body>
-<script nonce="${escapeHtml(opts.nonce)}" src="${escapeHtml(opts.scriptUri)}"></script>
+<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(scriptUri)}"></script>
 </body>
 </html>`;
 }
