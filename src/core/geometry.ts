@@ -6,13 +6,11 @@
 // this is its TypeScript side: the types, the seeding of each row's PRNG, and the functions
 // the generator and the tests call.
 import { instantiateGenerator } from './generatorWasm';
-import { samplePath } from './renderedChunk';
+import { samplePath, type Point, type Polyline, type Sample } from './sample';
 import { BLINDTEST_COLORS, type GenerateStyle, type RowStyle } from './styles';
 
 export type { GenerateStyle, RowStyle } from './styles';
-
-export type Point = [number, number];
-export type Polyline = [Point, Point, Point];
+export type { Point, Polyline, Sample } from './sample';
 
 const wasm = instantiateGenerator();
 
@@ -173,21 +171,6 @@ export interface GeometryOptions {
   xJitter: number;
   /** Two fixed colours (`#rrggbb`), or null for random distinct colours per image. */
   colors: [string, string] | null;
-}
-
-export interface Sample {
-  split: string;
-  index: number;
-  label: number;
-  style: RowStyle;
-  lineA: Polyline;
-  lineB: Polyline;
-  colorA: string;
-  colorB: string;
-  lineWidth: number;
-  imageSize: number;
-  /** Stable id, e.g. `train/2/000017.png`. */
-  path: string;
 }
 
 /** The label of row `index`: rows cycle 0, 1, 2 so every prefix (and every shard) is balanced. */

@@ -1,6 +1,7 @@
 // What the generator's workers send back, and how the main thread unpacks it: kept apart from
 // the worker's code so that the main thread does not load the renderer.
-import type { GeometryOptions, Sample } from './geometry';
+import type { GeometryOptions } from './geometry';
+import { samplePath, type Sample } from './sample';
 import type { PngEncoder } from './render';
 
 export interface RenderJob {
@@ -56,8 +57,3 @@ export function chunkRows(c: RenderedChunk, split: string): RenderedRow[] {
 
 /** Set as workerData by the pool, so importing this module elsewhere starts nothing. */
 export const WORKER_ROLE = 'intersections-generate-worker';
-
-/** The id of a row's image, e.g. `train/2/000017.png` (the path column, and the image-folder layout). */
-export function samplePath(split: string, label: number, index: number): string {
-  return `${split}/${label}/${String(index).padStart(6, '0')}.png`;
-}

@@ -1,0 +1,73 @@
+// No import cycles in src/ and webview/: every relative import (type-only ones and require()
+// calls too) is an edge, and no strongly connected component may hold more than one module.
+// A cycle makes load order decide what a module sees at import time (geometry.ts instantiates
+// the WebAssembly module when it is loaded), and it hides which part depends on which.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ts from 'typescript';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...sources(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** The module a relative specifier names, as the bundler resolves it (x.ts, then x/index.ts). */
+function resolveModule(from: string, spec: string): string | undefined {
+  const base = path.resolve(path.dirname(from), spec);
+  return [base, `${base}.ts`, path.join(base, 'index.ts')].find((f) => f.endsWith('.ts') && fs.existsSync(f) && fs.statSync(f).isFile());
+}
+
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of [...sources(path.join(root, 'src')), ...sources(path.join(root, 'webview'))]) {
+    const info = ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true);
+    const deps = info.importedFiles.filter((i) => i.fileName.startsWith('.')).map((i) => resolveModule(file, i.fileName));
+    graph.set(file, deps.filter((d): d is string => d !== undefined));
+  }
+  return graph;
+}
+
+/** Tarjan's strongly connected components with more than one module, or a module importing itself. */
+function cycles(graph: Map<string, string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next); low.set(v, next); next++;
+    stack.push(v); onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
+      else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do { w = stack.pop()!; onStack.delete(w); component.push(w); } while (w !== v);
+    if (component.length > 1 || graph.get(v)!.includes(v)) found.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+test('the walker sees real imports, type-only ones and require() calls included', () => {
+  const graph = importGraph();
+  const deps = (f: string) => (graph.get(path.join(root, f)) ?? []).map((d) => path.relative(root, d));
+  assert.ok(graph.size > 50, `found ${graph.size} modules`);
+  assert.ok(deps('src/core/geometry.ts').includes('src/core/sample.ts'), 'a value import');
+  assert.ok(deps('src/core/generate.ts').includes('src/core/geometry.ts'), 'a type-only import');
+  assert.ok(deps('src/core/renderPool.ts').includes('src/core/generateWorker.ts'), 'a require() call');
+  assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c']]);
+});
+
+test('no import cycles in src/ and webview/', () => {
+  assert.deepEqual(cycles(importGraph()).map((c) => c.map((f) => path.relative(root, f))), []);
+});
