@@ -1,5 +1,6 @@
 """Reading datasets: the project's Parquet layout (data/<split>-*.parquet, any Parquet with
-`image` and `label` columns) and the original image-folder layout (<split>/<label>/*.png),
+`image` and `label` columns) and the original image-folder layout (<split>/<label>/*.png), with
+the files of each split found by layout.py,
 and turning examples into PaliGemma inputs (prefix prompt + suffix answer)."""
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .layout import find_layout
+
 ANSWERS = ("0", "1", "2")
-IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 
 
 class DataError(Exception):
@@ -42,42 +44,32 @@ class Example:
 
 
 def split_files(root: Path, split: str) -> list[Path]:
-    data = root / "data"
-    files = sorted(data.glob(f"{split}-*.parquet")) if data.is_dir() else []
-    if not files:
-        files = sorted(root.glob(f"{split}-*.parquet")) + sorted(root.glob(f"**/{split}/*.parquet"))
-    return files
-
-
-def available_splits(root: Path) -> list[str]:
-    names = set()
-    for p in list((root / "data").glob("*.parquet")) + list(root.glob("*.parquet")):
-        names.add(p.name.split("-")[0])
-    for p in root.iterdir() if root.is_dir() else []:
-        if p.is_dir() and p.name in ("train", "validation", "test") and any(c.is_dir() for c in p.iterdir()):
-            names.add(p.name)
-    return sorted(names)
+    """The Parquet files of a split ([] for image folders and missing splits)."""
+    layout = find_layout(root)
+    return list(layout.splits.get(split, [])) if layout and layout.kind == "parquet" else []
 
 
 def load_split(folder: str | Path, split: str, required: bool = True) -> list[Example]:
-    """Examples of one split, labels checked to be 0, 1 or 2."""
+    """Examples of one split, labels checked to be 0, 1 or 2. Which files make the split is
+    layout.py's definition, the same as the reader of the extension and the CLI."""
     root = Path(folder)
     if not root.is_dir():
         raise DataError(f"dataset folder not found: {root}",
                         "create one with: intersections generate --splits train=3000,validation=300,test=300 "
                         f"--dataset-folder {root}")
-    files = split_files(root, split)
-    if files:
+    layout = find_layout(root)
+    files = layout.splits.get(split) if layout else None
+    if files and layout.kind == "parquet":
         examples = _load_parquet(files, split)
-    elif (root / split).is_dir():
-        examples = _load_imagefolder(root / split, split)
+    elif files:
+        examples = _load_imagefolder(root, files)
     else:
         if not required:
             return []
-        have = available_splits(root)
+        have = list(layout.splits) if layout else []
         raise DataError(f"dataset {root} has no '{split}' split (found: {', '.join(have) or 'nothing'})",
-                        "expected data/<split>-00000-of-0000N.parquet or <split>/<label>/*.png; "
-                        "generate it with: intersections generate --splits train=3000,validation=300")
+                        "expected data/<split>-00000-of-0000N.parquet, <split>.parquet or <split>/<label>/*.png "
+                        "(docs/DATASETS.md); generate it with: intersections generate --splits train=3000,validation=300")
     if not examples and required:
         raise DataError(f"split '{split}' of {root} is empty", "generate more images for it")
     return examples
@@ -123,13 +115,12 @@ def check_declared_rows(f: Path, meta) -> None:
                         "regenerate or re-download it")
 
 
-def _load_imagefolder(split_dir: Path, split: str) -> list[Example]:
+def _load_imagefolder(root: Path, files: list[Path]) -> list[Example]:
+    """<split>/<label>/<image> files: the label is the folder's name, the id the relative path."""
     out: list[Example] = []
-    for label_dir in sorted(p for p in split_dir.iterdir() if p.is_dir()):
-        for f in sorted(label_dir.iterdir()):
-            if f.suffix.lower() in IMAGE_EXTS:
-                rel = f"{split}/{label_dir.name}/{f.name}"
-                out.append(Example(id=rel, label=_check_label(label_dir.name, rel), image_path=str(f)))
+    for f in files:
+        rel = f.relative_to(root).as_posix()
+        out.append(Example(id=rel, label=_check_label(f.parent.name, rel), image_path=str(f)))
     return out
 
 

@@ -1,5 +1,7 @@
-// Where the files of a dataset are: finds the split files of the three layouts the reader
-// accepts, using only directory listings (no file is opened here).
+// Where the files of a dataset are: which files make each split, from directory listings only
+// (no file is opened here). This is the one definition of the layouts (docs/DATASETS.md, "Which
+// files make a split"); python/intersections_trainer/layout.py follows it, and both are checked
+// against the cases of test/fixtures/dataset-layouts.json.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { isImageFileName } from './datasetImage';
@@ -22,7 +24,7 @@ export interface Layout {
 /** Split folder names accepted for the image-folder layout (avoids taking any folder of pictures for a dataset). */
 export const IMAGEFOLDER_SPLITS = ['train', 'training', 'validation', 'valid', 'val', 'dev', 'test', 'testing', 'eval'];
 
-const SPLIT_ORDER = ['train', 'training', 'validation', 'valid', 'val', 'dev', 'eval', 'test', 'testing'];
+export const SPLIT_ORDER = ['train', 'training', 'validation', 'valid', 'val', 'dev', 'eval', 'test', 'testing'];
 
 export const ACCEPTED_LAYOUTS =
   'Accepted layouts: a dataset written by `intersections generate` (README.md, data/<split>-NNNNN-of-NNNNN.parquet, intersections.json); ' +
@@ -49,19 +51,29 @@ export function splitOfParquetName(file: string): string | undefined {
   return /^[A-Za-z0-9_.]+$/.test(name) ? name : undefined;
 }
 
+/**
+ * The split an entry of a Parquet folder (data/, or the dataset's top) belongs to: a file by its
+ * name (splitOfParquetName), a folder <split>/ of shards by its own name.
+ */
+export function splitOfParquetEntry(name: string, isDirectory: boolean): string | undefined {
+  if (!isDirectory) return splitOfParquetName(name);
+  return /^[A-Za-z0-9_.-]+$/.test(name) && !name.startsWith('.') ? name : undefined;
+}
+
 /** Parquet split files at the top of `dir`, or one level down in <split>/ folders. */
 async function parquetSplitsIn(dir: string): Promise<SplitFiles[]> {
   const splits = new Map<string, string[]>();
   const add = (split: string, file: string) => { const l = splits.get(split) ?? []; l.push(file); splits.set(split, l); };
   for (const entry of await listDir(dir)) {
-    if (entry.isFile()) {
-      const split = splitOfParquetName(entry.name);
-      if (split) add(split, path.join(dir, entry.name));
-    } else if (entry.isDirectory() && /^[A-Za-z0-9_.-]+$/.test(entry.name) && !entry.name.startsWith('.')) {
+    if (!entry.isFile() && !entry.isDirectory()) continue;
+    const split = splitOfParquetEntry(entry.name, entry.isDirectory());
+    if (!split) continue;
+    if (entry.isFile()) add(split, path.join(dir, entry.name));
+    else {
       const inner = (await listDir(path.join(dir, entry.name)))
         .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.parquet'))
         .map((e) => path.join(dir, entry.name, e.name));
-      for (const f of inner) add(entry.name, f);
+      for (const f of inner) add(split, f);
     }
   }
   return orderSplits([...splits].map(([name, files]) => ({ name, files: files.sort(byName) })));

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './events';
 import { acquireFolderLock, faultPoint, fsyncFile, isLockFile, isWriteTemp, pidAlive, writeFileAtomic, type FolderLock } from './ownership';
+import { splitOfParquetEntry } from './datasetLayout';
 
 export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
@@ -364,13 +365,17 @@ export function splitExists(root: string, split: string): boolean {
   return state.kind === 'ours' && state.info?.splits[split] !== undefined;
 }
 
-/** Paths a new split would be written to (or read back as part of it) that exist but are not listed as ours. */
+/**
+ * Paths a new split would be written to, or read back as part of it (the reader's definition,
+ * splitOfParquetEntry), that exist but are not listed as ours.
+ */
 export function unownedSplitPaths(root: string, info: DatasetInfo | undefined, split: string, imagefolder: boolean): string[] {
   const owned = new Set(ownedSplitFiles(info, split));
   const found: string[] = [];
   try {
-    for (const f of fs.readdirSync(path.join(root, 'data'))) {
-      if (f.startsWith(`${split}-`) && !owned.has(`data/${f}`)) found.push(`data/${f}`);
+    for (const e of fs.readdirSync(path.join(root, 'data'), { withFileTypes: true })) {
+      const partOfSplit = e.name.startsWith(`${split}-`) || splitOfParquetEntry(e.name, e.isDirectory()) === split;
+      if (partOfSplit && !owned.has(`data/${e.name}`)) found.push(`data/${e.name}`);
     }
   } catch { /* no data folder */ }
   if (imagefolder && fs.existsSync(path.join(root, split)) && !owned.has(split)) found.push(split);
