@@ -124,3 +124,27 @@ def test_trainer_state_round_trip_restores_every_random_state(tmp_path):
     trainer_state.set_rng_state(blob["rng"])
     assert (random.random(), np.random.normal(), np.random.rand(), torch.rand(3).tolist()) == expected
     assert blob["state"] == {"step": 3, "best_accuracy": 0.5}
+
+
+def test_continue_a_finished_run_for_more_epochs_then_more_steps(small_dataset, tmp_path):
+    """Continue Training (the extension): --resume of a finished run with a new total in epochs
+    (36 train images / 4 per step = 9 steps an epoch) or in steps trains on from its last checkpoint."""
+    run = tmp_path / "run"
+    base = ["--ckpt-id", "tiny", "--batch-size", "4", "--eval-every", "4", "--save-every", "4"]
+    rc, events, err = run_trainer(["train", *base, "--max-steps", "4", "--dataset-folder", str(small_dataset),
+                                   "--output-dir", str(run)])
+    assert rc == 0, err
+    assert events[-1]["summary"]["steps"] == 4
+
+    rc, events, err = run_trainer(["train", "--resume", "--output-dir", str(run), "--epochs", "1"])
+    assert rc == 0, err
+    assert any(e["event"] == "log" and e["message"].startswith("resumed from") and "step-0000004" in e["message"]
+               for e in events)
+    steps = [e["done"] for e in events if e["event"] == "progress" and e["phase"] == "train"]
+    assert steps[0] > 4 and steps[-1] == 9
+    assert events[-1]["summary"]["steps"] == 9 and events[-1]["summary"]["total_steps"] == 9
+
+    rc, events, err = run_trainer(["train", "--resume", "--output-dir", str(run), "--max-steps", "12"])
+    assert rc == 0, err
+    assert events[-1]["summary"]["steps"] == 12
+    assert [h["step"] for h in json.loads((run / "metrics.json").read_text())["history"]][-1] == 12

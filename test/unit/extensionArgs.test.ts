@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   childEnv, countMessage, defaultRunName, evaluateArgs, exportOnnxArgs, generateArgs, isCountableImage, parseSplits, parseTrainLength,
-  EARLY_STOP_CHOICES, continueSteps, pushArgs, trainArgs, validateContinueSteps, validateDatasetId, validateInteger, validateLineWidths, validateRunName, validateShare, validateToken, SPLIT_PRESETS, STYLE_CHOICES,
+  EARLY_STOP_CHOICES, continueSteps, parseContinueLength, pushArgs, stepsForEpochs, trainArgs, validateDatasetId, validateInteger, validateLineWidths, validateRunName, validateShare, validateToken, SPLIT_PRESETS, STYLE_CHOICES,
 } from '../../src/extension/viewModels/commandArgs';
 
 test('split presets and custom split text', () => {
@@ -121,9 +121,21 @@ test('trainArgs: early stopping from the flow becomes --early-stop-patience; eve
 test('Continue Training: proposes as many steps again, and the new total must exceed the steps done', () => {
   assert.equal(continueSteps(4500, 4500), 9000);
   assert.equal(continueSteps(30, 30), 130);
-  assert.equal(validateContinueSteps('9000', 4500), undefined);
-  assert.equal(validateContinueSteps('4500', 4500), 'More than the 4500 steps already done');
-  assert.equal(validateContinueSteps('12.5', 10), 'A whole number of steps (at most 10000000)');
+  assert.deepEqual(parseContinueLength('9000', 4500), { maxSteps: 9000 });
+  assert.equal(parseContinueLength('4500', 4500), 'More than the 4500 steps already done');
+  assert.equal(parseContinueLength('12.5', 10), 'A new total: steps (e.g. 9000) or epochs (e.g. 4 epochs)');
   const args = trainArgs({ model: 'tiny', dataset: 'd', outputDir: 'runs/r', length: { maxSteps: 9000 }, resume: true });
   assert.ok(args.join(' ').endsWith('--output-dir runs/r --max-steps 9000 --resume'));
+});
+
+test('Continue Training in epochs: counted in steps as the trainer counts them, beyond the steps done', () => {
+  // 900 train images, 32 per step: 1 epoch = 29 steps (28.125 rounded up), 2 epochs = 57.
+  const epoch = { trainImages: 900, samplesPerStep: 32 };
+  assert.equal(stepsForEpochs(1, 900, 32), 29);
+  assert.equal(stepsForEpochs(2, 900, 32), 57);
+  assert.deepEqual(parseContinueLength('2 epochs', 30, epoch), { epochs: 2 });
+  assert.equal(parseContinueLength('1 epoch', 30, epoch), '1 epochs = 29 steps: give more than the 30 steps already done');
+  assert.equal(parseContinueLength('3 epochs', 30), 'The size of its train split is unknown: give a number of steps');
+  const args = trainArgs({ model: 'tiny', dataset: 'd', outputDir: 'runs/r', length: { epochs: 2 }, resume: true });
+  assert.ok(args.join(' ').endsWith('--output-dir runs/r --epochs 2 --resume'));
 });

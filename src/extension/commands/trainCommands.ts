@@ -11,10 +11,11 @@ import { ensureEnvironment, lastGpuFreeGiB } from './envCommands';
 import { gpuFit, gpuFitMessage } from '../viewModels/gpuEstimate';
 import {
   EARLY_STOP_CHOICES, MODEL_CHOICES, TRAIN_MODES, TrainAnswers, TrainLength, TrainMode, continueSteps, defaultRunName, evaluateArgs, exportOnnxArgs, parseTrainLength, trainArgs,
-  validateContinueSteps, validateRunName,
+  parseContinueLength, validateRunName,
 } from '../viewModels/commandArgs';
 import { readRun, RunInfo } from '../viewModels/runFolders';
 import { defaultLength, formatLength, trainerDefaults } from '../viewModels/trainDefaults';
+import { estimateLine, measuredSpeed, Speed } from '../viewModels/trainEstimate';
 import { commandLine, FineTunePreset, presetDetail, PRESETS_KEY, validatePresetName, validatePresets } from '../viewModels/presets';
 
 export function registerTrainCommands(s: Services): vscode.Disposable[] {
@@ -56,9 +57,13 @@ async function fineTune(s: Services, arg?: unknown): Promise<void> {
     if (!pick) return;
     settingsPicked = pick.preset;
   }
-  const chosen = settingsPicked ?? await askSettings(dataset.name);
+  const trainImages = dataset.splits.find((sp) => sp.name === 'train')?.rows;
+  const runs = await s.runs.listRuns().catch(() => []);
+  const speedOf = (model: string, mode: string) => measuredSpeed(runs, model, mode);
+  const chosen = settingsPicked ?? await askSettings(dataset.name, trainImages, speedOf);
   if (!chosen) return;
   const { model, mode, length } = chosen;
+  const estimate = estimateLine(length, model, trainImages, await speedOf(model, mode));
 
   const runsRoot = resolveInWorkspace(settings.runsFolder()) ?? path.join(root, 'runs');
   const name = await vscode.window.showInputBox({
@@ -74,7 +79,7 @@ async function fineTune(s: Services, arg?: unknown): Promise<void> {
   for (;;) {
     const next = await vscode.window.showQuickPick(
       [{ label: '$(play) Start Training', id: 'start' }, { label: '$(terminal) Show Command', id: 'show' }, { label: '$(save) Save Settings as Preset…', id: 'save' }],
-      { title: `${TITLE}: ${name.trim()}`, placeHolder: presetDetail(chosen) },
+      { title: `${TITLE}: ${name.trim()}`, placeHolder: `${presetDetail(chosen)} · ${estimate}` },
     );
     if (!next) return;
     if (next.id === 'start') break;
@@ -96,7 +101,7 @@ async function fineTune(s: Services, arg?: unknown): Promise<void> {
 }
 
 /** The model, mode, length and early-stopping steps of the fine-tune flow. */
-async function askSettings(datasetName: string): Promise<FineTunePreset | undefined> {
+async function askSettings(datasetName: string, trainImages: number | undefined, speedOf: (model: string, mode: string) => Promise<Speed | undefined>): Promise<FineTunePreset | undefined> {
   const def = settings.defaultModel();
   const models = MODEL_CHOICES.some((m) => m.id === def) ? MODEL_CHOICES : [{ id: def, detail: 'from the setting intersections.defaultModel' }, ...MODEL_CHOICES];
   const ordered = [...models.filter((m) => m.id === def), ...models.filter((m) => m.id !== def)];
@@ -119,11 +124,16 @@ async function askSettings(datasetName: string): Promise<FineTunePreset | undefi
   if (!modePick) return undefined;
   const mode = modePick.label as TrainMode;
 
+  // The estimate follows what is typed (an Info message does not block Enter).
+  const speed = await speedOf(model, mode);
   const lengthText = await vscode.window.showInputBox({
     title: `${TITLE} (3/5): length`,
     prompt: `Number of steps (e.g. 200) or of epochs (e.g. 3 epochs); the trainer's default is ${formatLength(defaultLength(model))}`,
     value: formatLength(defaultLength(model)),
-    validateInput: (v) => { const r = parseTrainLength(v); return typeof r === 'string' ? r : undefined; },
+    validateInput: (v) => {
+      const r = parseTrainLength(v);
+      return typeof r === 'string' ? r : { message: estimateLine(r, model, trainImages, speed), severity: vscode.InputBoxValidationSeverity.Info };
+    },
   });
   if (lengthText === undefined) return undefined;
   const length = parseTrainLength(lengthText) as TrainLength;
@@ -193,7 +203,7 @@ async function resume(s: Services, arg?: unknown): Promise<void> {
   await startTraining(s, { model, dataset, outputDir: dir, mode, length, resume: true }, root, `Resume ${run.name}`);
 }
 
-/** Continue Training: more steps for a finished run, from its last checkpoint (train --resume --max-steps N). */
+/** Continue Training: more steps or epochs for a finished run, from its last checkpoint (train --resume --max-steps N | --epochs E). */
 async function continueTraining(s: Services, arg?: unknown): Promise<void> {
   const root = requireWorkspace();
   if (!root) return;
@@ -202,18 +212,32 @@ async function continueTraining(s: Services, arg?: unknown): Promise<void> {
   if (s.jobs.trainingIn(dir)) { void vscode.window.showInformationMessage(`${path.basename(dir)} is already running.`); return; }
   const run = await readRun(dir);
   const done = run.summary.step ?? 0;
-  const text = await vscode.window.showInputBox({
-    title: `Continue ${run.name}: train until step`,
-    prompt: `It stopped at step ${done}. The new total number of steps (the learning-rate schedule is stretched to it)`,
-    value: String(continueSteps(done, run.summary.totalSteps)),
-    validateInput: (v) => validateContinueSteps(v, done),
-  });
-  if (text === undefined) return;
   let dataset = run.summary.dataset ? resolveFrom(root, run.summary.dataset) : undefined;
   if (!dataset || !existsSync(dataset)) dataset = (await pickDataset(`Continue ${run.name}: dataset`))?.root;
   if (!dataset) return;
+  const epoch = await epochSize(run, dataset);
+  const doneEpochs = epoch ? ` (${Number(((done * epoch.samplesPerStep) / epoch.trainImages).toFixed(2))} epochs)` : '';
+  const text = await vscode.window.showInputBox({
+    title: `Continue ${run.name}: train until`,
+    prompt: `It stopped at step ${done}${doneEpochs}. The new total, in steps (e.g. 9000) or epochs (e.g. 4 epochs); the learning-rate schedule is stretched to it`,
+    value: String(continueSteps(done, run.summary.totalSteps)),
+    validateInput: (v) => { const r = parseContinueLength(v, done, epoch); return typeof r === 'string' ? r : undefined; },
+  });
+  if (text === undefined) return;
+  const length = parseContinueLength(text, done, epoch) as TrainLength;
   const mode = TRAIN_MODES.includes(run.summary.mode as TrainMode) ? (run.summary.mode as TrainMode) : undefined;
-  await startTraining(s, { model: run.summary.model ?? settings.defaultModel(), dataset, outputDir: dir, mode, length: { maxSteps: Number(text.trim()) }, resume: true }, root, `Continue ${run.name}`);
+  await startTraining(s, { model: run.summary.model ?? settings.defaultModel(), dataset, outputDir: dir, mode, length, resume: true }, root, `Continue ${run.name}`);
+}
+
+/** The run's train split size and samples per step (its config.json), for lengths in epochs. */
+async function epochSize(run: RunInfo, dataset: string): Promise<{ trainImages: number; samplesPerStep: number } | undefined> {
+  const num = (k: string) => (typeof run.config?.[k] === 'number' && (run.config[k] as number) > 0 ? (run.config[k] as number) : undefined);
+  const batch = num('batch_size');
+  if (!batch) return undefined;
+  const split = typeof run.config?.train_split === 'string' ? run.config.train_split : 'train';
+  const info = await describeDataset(dataset).catch(() => undefined);
+  const trainImages = info?.splits.find((sp) => sp.name === split)?.rows;
+  return trainImages ? { trainImages, samplesPerStep: batch * (num('grad_accum') ?? 1) } : undefined;
 }
 
 function resolveFrom(root: string, p: string): string {

@@ -173,12 +173,23 @@ export function continueSteps(done: number, total: number | undefined): number {
   return done + Math.max(100, total ?? done);
 }
 
-/** The new total of Continue Training: a whole number above the steps already done. */
-export function validateContinueSteps(text: string, done: number): string | undefined {
-  const t = text.trim();
-  if (!/^\d+$/.test(t) || Number(t) > 10_000_000) return 'A whole number of steps (at most 10000000)';
-  if (Number(t) <= done) return `More than the ${done} steps already done`;
-  return undefined;
+/** Optimizer steps of `epochs` passes over `trainImages` (the trainer's rounding: up, at least 1). */
+export function stepsForEpochs(epochs: number, trainImages: number, samplesPerStep: number): number {
+  return Math.max(1, Math.ceil((epochs * trainImages) / samplesPerStep));
+}
+
+/**
+ * Continue Training's answer: the new total length, in steps ("9000") or epochs ("4 epochs"),
+ * which must go beyond the `done` steps; epochs need the train split's size and the run's
+ * samples per step (batch x accumulation). A string is the error to show.
+ */
+export function parseContinueLength(text: string, done: number, epoch?: { trainImages: number; samplesPerStep: number }): TrainLength | string {
+  const r = parseTrainLength(text);
+  if (typeof r === 'string') return 'A new total: steps (e.g. 9000) or epochs (e.g. 4 epochs)';
+  if ('maxSteps' in r) return r.maxSteps > done ? r : `More than the ${done} steps already done`;
+  if (!epoch) return 'The size of its train split is unknown: give a number of steps';
+  const steps = stepsForEpochs(r.epochs, epoch.trainImages, epoch.samplesPerStep);
+  return steps > done ? r : `${r.epochs} epochs = ${steps} steps: give more than the ${done} steps already done`;
 }
 
 /** A default run name: "<model short>-<mode>-<yyyymmdd-hhmm>", e.g. "3b-pt-224-lora-20261126-1805". */

@@ -17,6 +17,8 @@ export interface RunSummary {
   totalSteps?: number;
   bestAccuracy?: number;
   lastLoss?: number;
+  /** samples_per_s of the last training progress event (the trainer's mean since the run, or its resume, began). */
+  samplesPerS?: number;
   error?: { message: string; hint: string };
   startedAt?: string;
   endedAt?: string;
@@ -57,6 +59,7 @@ export function parseRunEvents(text: string, config?: Record<string, unknown>, l
         if (e.phase === 'train' || e.phase === 'training' || run.totalSteps === undefined || e.phase.startsWith('train')) {
           run.step = e.done;
           run.totalSteps = e.total;
+          if (typeof e.samples_per_s === 'number' && e.samples_per_s > 0 && Number.isFinite(e.samples_per_s)) run.samplesPerS = e.samples_per_s;
         }
         if (e.loss !== undefined) run.lastLoss = e.loss;
         break;
