@@ -7,7 +7,6 @@ Runs single-process on CPU/GPU or under `accelerate launch` (DDP; FSDP for large
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import random
@@ -15,175 +14,26 @@ import shutil
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .augment import augment_batch
-from .data import ANSWERS, DataError, Example, load_split
+from .augment import VIEW_COUNT, augment_batch, combine_views, symmetric_views, views_for
+from .config import (TrainConfig, add_train_args, config_from_args, load_resume_config, resolve_defaults,
+                     validate)
+from .data import ANSWERS, Example, load_split
 from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
 from . import ownership
 from . import resources
 from . import trainer_state
-from .tiny import DEFAULT_PROMPT, TINY_CKPT_ID
+from .tiny import TINY_CKPT_ID
 
-MODES = ("auto", "lora", "attn", "full", "qlora")
 KEEP_CHECKPOINTS = 2
 STATE_FILE = "trainer_state.pt"
 
 
-@dataclass
-class TrainConfig:
-    ckpt_id: str = "google/paligemma2-3b-pt-224"
-    dataset_folder: str = "dataset"
-    output_dir: str | None = None
-    mode: str = "auto"
-    max_steps: int | None = None
-    epochs: float | None = None
-    batch_size: int | None = None
-    grad_accum: int | None = None
-    lr: float | None = None
-    warmup: float | None = None          # < 1: fraction of the steps; >= 1: number of steps
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    seed: int = 0
-    eval_every: int | None = None
-    save_every: int | None = None
-    eval_limit: int | None = None        # at most this many validation images per evaluation
-    early_stop_patience: int | None = None  # stop after this many evaluations without a better accuracy
-    augment: bool | None = None          # label-preserving flips / colour swap (augment.py)
-    prompt: str = DEFAULT_PROMPT
-    init: str = "pretrained"
-    lora_r: int = 16
-    lora_alpha: int = 32
-    train_split: str = "train"
-    eval_split: str = "validation"
-    push_to_hub: bool = False
-    model_id: str | None = None
-    private: bool = False
-    threads: int | None = None
-    resume: bool = False
-
-    @classmethod
-    def names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
-
-
-# Defaults that depend on the model, in defaults.json: the extension's fine-tune flow shows the
-# same file's values, so what it pre-fills is what the trainer would do.
-_DEFAULTS = json.loads((Path(__file__).with_name("defaults.json")).read_text(encoding="utf-8"))
-TINY_DEFAULTS = _DEFAULTS["tiny"]
-BIG_DEFAULTS = _DEFAULTS["paligemma"]
-LR_BY_MODE = _DEFAULTS["lr_by_mode"]
-
-
-def add_train_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ckpt-id", default=TrainConfig.ckpt_id, help="hub id, local folder, or 'tiny'")
-    p.add_argument("--dataset-folder", default=TrainConfig.dataset_folder)
-    p.add_argument("--output-dir", default=None, help="run folder (default runs/<timestamp>)")
-    p.add_argument("--mode", choices=MODES, default="auto")
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--max-steps", type=int, default=None)
-    g.add_argument("--epochs", type=float, default=None)
-    p.add_argument("--batch-size", type=int, default=None, help="per process and micro-batch")
-    p.add_argument("--grad-accum", type=int, default=None)
-    p.add_argument("--lr", type=float, default=None)
-    p.add_argument("--warmup", type=float, default=None, help="steps (>= 1) or fraction of steps (< 1)")
-    p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--max-grad-norm", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--eval-every", type=int, default=None)
-    p.add_argument("--save-every", type=int, default=None)
-    p.add_argument("--eval-limit", type=int, default=None)
-    p.add_argument("--early-stop-patience", type=int, default=None, metavar="N",
-                   help="stop after N evaluations in a row without a better validation accuracy (the best model is kept)")
-    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                   help="mirror images and swap the line colours at random (the count is unchanged)")
-    p.add_argument("--prompt", default=DEFAULT_PROMPT)
-    p.add_argument("--init", choices=("pretrained", "random"), default="pretrained")
-    p.add_argument("--lora-r", type=int, default=16)
-    p.add_argument("--lora-alpha", type=int, default=32)
-    p.add_argument("--train-split", default="train")
-    p.add_argument("--eval-split", default="validation")
-    p.add_argument("--push-to-hub", action="store_true")
-    p.add_argument("--model-id", default=None)
-    p.add_argument("--private", action="store_true")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: at most 2)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --output-dir from its last checkpoint")
-    p.add_argument("--json", action="store_true", help="accepted for symmetry; events are always JSON lines on stdout")
-
-
-def config_from_args(ns: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(**{k: v for k, v in vars(ns).items() if k in TrainConfig.names()})
-
-
 # ----------------------------------------------------------------------------- set-up helpers
-
-def resolve_defaults(cfg: TrainConfig, cuda: bool, free_gpu_bytes: int | None) -> TrainConfig:
-    tiny = cfg.ckpt_id == TINY_CKPT_ID
-    if cfg.mode == "auto":
-        cfg.mode = pick_mode(cfg.ckpt_id, cuda, free_gpu_bytes)
-    base = TINY_DEFAULTS if tiny else BIG_DEFAULTS
-    explicit_length = cfg.max_steps is not None or cfg.epochs is not None
-    for key, value in base.items():
-        if key in ("max_steps", "epochs") and explicit_length:
-            continue
-        if getattr(cfg, key) is None:
-            setattr(cfg, key, value)
-    if cfg.lr is None:
-        cfg.lr = LR_BY_MODE.get(cfg.mode, 1e-5)
-    if cfg.save_every is None:
-        cfg.save_every = cfg.eval_every
-    if cfg.output_dir is None:
-        cfg.output_dir = str(Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S"))
-    return cfg
-
-
-def pick_mode(ckpt_id: str, cuda: bool, free_gpu_bytes: int | None) -> str:
-    """auto: the tiny model trains in full; otherwise LoRA, or QLoRA when bf16 weights plus
-    activations would not fit the free GPU memory (and bitsandbytes is installed)."""
-    if ckpt_id == TINY_CKPT_ID:
-        return "full"
-    if not cuda or free_gpu_bytes is None:
-        return "lora"
-    from .configs import parse_ckpt_id
-    size = (parse_ckpt_id(ckpt_id) or ("3b", 224))[0]
-    params = _DEFAULTS["paligemma_sizes"][size]["params"]  # shared with the extension's memory estimate
-    if free_gpu_bytes >= params * 2 * 1.5:
-        return "lora"
-    try:
-        import bitsandbytes  # noqa: F401
-        return "qlora"
-    except ImportError:
-        return "lora"
-
-
-def validate(cfg: TrainConfig) -> None:
-    if cfg.mode not in MODES:
-        raise UserError(f"unknown --mode {cfg.mode}", "use auto, lora, attn, full or qlora")
-    for name in ("batch_size", "grad_accum"):
-        if getattr(cfg, name) is not None and getattr(cfg, name) < 1:
-            raise UserError(f"--{name.replace('_', '-')} must be at least 1", "")
-    if cfg.max_steps is not None and cfg.max_steps < 1:
-        raise UserError("--max-steps must be at least 1", "")
-    if cfg.epochs is not None and cfg.epochs <= 0:
-        raise UserError("--epochs must be positive", "")
-    if cfg.early_stop_patience is not None and cfg.early_stop_patience < 1:
-        raise UserError("--early-stop-patience must be at least 1", "leave it out to train for all the steps")
-    if cfg.push_to_hub and not cfg.model_id:
-        raise UserError("--push-to-hub needs --model-id user/name", "add --model-id <your-user>/<model-name>")
-    if cfg.push_to_hub and cfg.model_id.count("/") != 1:
-        raise UserError(f"--model-id must be user/name, got {cfg.model_id!r}", "e.g. --model-id <your-user>/<model-name>")
-    # Checked before training, not after hours of it.
-    if cfg.push_to_hub and not os.environ.get("HF_TOKEN"):
-        raise UserError("--push-to-hub needs a Hugging Face token",
-                        "set HF_TOKEN to a write token (or sign in to Hugging Face in the extension), then run again")
-    if cfg.ckpt_id == TINY_CKPT_ID and cfg.mode == "qlora":
-        raise UserError("qlora is for the large PaliGemma checkpoints on a GPU, not the tiny model",
-                        "use --mode full (or lora) with --ckpt-id tiny")
-
 
 def setup_threads(cfg: TrainConfig) -> None:
     """At most 2 torch threads; 1 for the tiny model, whose small matrices gain little from a
@@ -490,7 +340,9 @@ class Trainer:
         self.install_signal_handlers()
 
         info = {"base_ckpt": cfg.ckpt_id, "mode": cfg.mode, "init": "random" if cfg.ckpt_id == TINY_CKPT_ID else cfg.init,
-                "prompt": cfg.prompt, "base_seed": cfg.seed}
+                "prompt": cfg.prompt, "base_seed": cfg.seed,
+                # trained on the eight symmetric views of each image: asked about all eight
+                "views": VIEW_COUNT if cfg.augment else 1}
         if cfg.ckpt_id == TINY_CKPT_ID:
             from .tiny import tiny_settings
             info["tiny"] = tiny_settings()
@@ -605,6 +457,7 @@ class Trainer:
 
         model.eval()
         unwrapped = accel.unwrap_model(model)
+        ip = processor.image_processor
         confusion = [[0, 0, 0] for _ in ANSWERS]
         correct = 0
         bs = max(8, self.cfg.batch_size * 2)
@@ -613,7 +466,10 @@ class Trainer:
             for start in range(0, len(eval_ex), bs):
                 idx = list(range(start, min(start + bs, len(eval_ex))))
                 px = eval_px.get(idx).to(accel.device)
-                scores = score_answers(unwrapped, templates, px)
+                # the model is scored as evaluate and predict will score it: over its views
+                views = views_for(info)
+                px_views = symmetric_views(px, ip.image_mean, ip.image_std) if views > 1 else px
+                scores = combine_views(score_answers(unwrapped, templates, px_views), views)
                 b = {k: v.to(accel.device) for k, v in templates.batch([eval_ex[i].label for i in idx]).items()}
                 ls, lt = answer_loss_sum(unwrapped, b, px)
                 loss_sum += float(ls)
@@ -763,58 +619,6 @@ def sorted_checkpoints(ckpt_dir: Path) -> list[Path]:
 def latest_checkpoint(ckpt_dir: Path) -> Path | None:
     cps = sorted_checkpoints(ckpt_dir)
     return cps[-1] if cps else None
-
-
-_JSON_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "None": (type(None),)}
-
-
-def config_problem(stored: Any) -> str | None:
-    """What is wrong with a stored run config (config.json), or None."""
-    if not isinstance(stored, dict):
-        return "it is not a JSON object"
-    for f in fields(TrainConfig):
-        if f.name not in stored:
-            continue
-        v, allowed = stored[f.name], [t.strip() for t in str(f.type).split("|")]
-        ok = any(isinstance(v, _JSON_TYPES[t]) and not (isinstance(v, bool) and t in ("int", "float"))
-                 for t in allowed if t in _JSON_TYPES)
-        if not ok:
-            return f"{f.name} is {json.dumps(v)}, not {' or '.join(allowed)}"
-    return None
-
-
-def read_run_config(path: Path) -> dict[str, Any]:
-    """A run's config.json, checked before anything is written (UserError: what is wrong)."""
-    hint = "restore the run's config.json, or start a new run in another --output-dir"
-    try:
-        stored = json.loads(path.read_text())
-    except ValueError as e:
-        raise UserError(f"cannot resume: {path} is not valid JSON ({e})", hint) from None
-    problem = config_problem(stored)
-    if problem is None and not ownership.is_run_dir(path.parent):
-        problem = "it was not written by train"
-    if problem:
-        raise UserError(f"cannot resume: {path} is malformed: {problem}", hint)
-    return stored
-
-
-def load_resume_config(cfg: TrainConfig) -> TrainConfig:
-    """The stored config of the run; --max-steps/--epochs and --push-to-hub may be changed."""
-    if not cfg.output_dir:
-        raise UserError("--resume needs --output-dir <run folder>", "pass the run folder to continue")
-    path = Path(cfg.output_dir) / "config.json"
-    if not path.exists():
-        raise UserError(f"cannot resume: {path} not found", "check --output-dir (the run folder to continue)")
-    stored = read_run_config(path)
-    merged = TrainConfig(**{k: v for k, v in stored.items() if k in TrainConfig.names()})
-    if cfg.max_steps is not None or cfg.epochs is not None:
-        merged.max_steps, merged.epochs = cfg.max_steps, cfg.epochs
-    for k in ("push_to_hub", "model_id", "private", "threads", "early_stop_patience"):
-        if getattr(cfg, k):
-            setattr(merged, k, getattr(cfg, k))
-    merged.resume = True
-    merged.output_dir = cfg.output_dir
-    return merged
 
 
 def write_json(path: Path, obj: Any) -> None:

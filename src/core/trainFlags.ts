@@ -1,12 +1,31 @@
-// The `intersections train` flags that are forwarded to the Python trainer unchanged, defined
-// once: the CLI parses and forwards them (src/cli/commands/train.ts), the run dashboard turns a
-// run's config.json back into the command line that reproduces it.
+// The `intersections train` options that are forwarded to the Python trainer, read from the one
+// list the trainer's argparse reads too (python/intersections_trainer/train_flags.json, bundled at
+// build time): the CLI parses, forwards and documents them (src/cli/commands/train.ts), the run
+// dashboard turns a run's config.json back into the command line that reproduces it.
+import spec from '../../python/intersections_trainer/train_flags.json';
 
-/** Value flags, in the order a reproduced command lists them. */
-export const VALUE_FLAGS = ['ckpt-id', 'dataset-folder', 'output-dir', 'mode', 'max-steps', 'epochs', 'batch-size', 'grad-accum',
-  'lr', 'warmup', 'seed', 'eval-every', 'save-every', 'eval-limit', 'prompt', 'init', 'model-id', 'threads',
-  'weight-decay', 'max-grad-norm', 'lora-r', 'lora-alpha', 'train-split', 'eval-split', 'early-stop-patience'] as const;
-export const BOOL_FLAGS = ['resume', 'push-to-hub', 'private', 'augment', 'no-augment'] as const;
+export interface TrainFlag {
+  name: string;
+  /** switch: --x; toggle: --x / --no-x; the others take a value. */
+  type: 'string' | 'int' | 'float' | 'switch' | 'toggle';
+  default: string | number | boolean | null;
+  metavar?: string;
+  choices?: string[];
+  help: string;
+  /** Flags of the same group exclude each other (--max-steps, --epochs). */
+  exclusive?: string;
+}
+
+/** Every trainer option, in the order a forwarded or reproduced command lists them. */
+export const TRAIN_FLAGS: readonly TrainFlag[] = spec.flags as TrainFlag[];
+
+const takesValue = (f: TrainFlag) => f.type !== 'switch' && f.type !== 'toggle';
+
+/** Names of the options that take a value. */
+export const VALUE_FLAGS: readonly string[] = TRAIN_FLAGS.filter(takesValue).map((f) => f.name);
+/** Names of the switches; a toggle is two of them (--augment, --no-augment). */
+export const BOOL_FLAGS: readonly string[] = TRAIN_FLAGS.filter((f) => !takesValue(f))
+  .flatMap((f) => (f.type === 'toggle' ? [f.name, `no-${f.name}`] : [f.name]));
 
 /** A word for a POSIX shell: as is when safe, else in single quotes. */
 export function shellQuote(s: string): string {
@@ -21,13 +40,15 @@ export function shellQuote(s: string): string {
  */
 export function reproduceCommand(config: Record<string, unknown>, outputDir: string): string {
   const words = ['intersections', 'train'];
-  for (const flag of VALUE_FLAGS) {
-    const value = flag === 'output-dir' ? outputDir : config[flag.replace(/-/g, '_')];
-    if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) words.push(`--${flag}`, shellQuote(String(value)));
+  for (const flag of TRAIN_FLAGS) {
+    const value = flag.name === 'output-dir' ? outputDir : config[flag.name.replace(/-/g, '_')];
+    if (flag.type === 'switch') {
+      if (value === true && flag.name !== 'resume') words.push(`--${flag.name}`);
+    } else if (flag.type === 'toggle') {
+      if (typeof value === 'boolean') words.push(value ? `--${flag.name}` : `--no-${flag.name}`);
+    } else if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
+      words.push(`--${flag.name}`, shellQuote(String(value)));
+    }
   }
-  if (config.augment === true) words.push('--augment');
-  if (config.augment === false) words.push('--no-augment');
-  if (config.push_to_hub === true) words.push('--push-to-hub');
-  if (config.private === true) words.push('--private');
   return words.join(' ');
 }

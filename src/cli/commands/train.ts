@@ -5,37 +5,14 @@
 import * as readline from 'node:readline';
 import { EventSink, JobEvent, UserError, makeEvent } from '../../core/events';
 import { forwardSignals, startProcessJob } from '../../core/processJob';
-import { BOOL_FLAGS, VALUE_FLAGS } from '../../core/trainFlags';
+import { BOOL_FLAGS, TRAIN_FLAGS, VALUE_FLAGS } from '../../core/trainFlags';
 import { SETUP_HINT, managedVenvDir, resolvePython, trainerEnv } from '../../core/python';
 import { parseFlags } from '../args';
 import { sinkFor } from '../output';
 import { ensureManagedEnv } from './setup';
+import { trainHelp } from './trainHelp';
 
-const HELP = `Usage: intersections train [options]
-
-  --ckpt-id ID          google/paligemma2-3b-pt-224 (default; also -448/-896, 10b, 28b), a local
-                        folder, or 'tiny' (the built-in small model, trained from scratch on CPU)
-  --dataset-folder DIR  dataset to train on (default: dataset)
-  --output-dir DIR      run folder (default: runs/<timestamp>)
-  --mode M              auto | lora | attn | full | qlora (default auto: full for tiny, else lora)
-  --max-steps N | --epochs N
-  --batch-size N  --grad-accum N  --lr X  --warmup N|fraction  --seed N  --eval-every N
-  --save-every N  --eval-limit N  --prompt TEXT  --init pretrained|random
-  --early-stop-patience N   stop after N evaluations without a better validation accuracy
-                        (the best model is kept in <run>/model)
-  --augment | --no-augment   random mirrors and colour swaps (count unchanged); default: on for tiny
-  --resume              continue the run in --output-dir from its last checkpoint
-  --push-to-hub --model-id user/name [--private]   upload model/ with a model card (HF_TOKEN)
-  --python PATH         interpreter (else INTERSECTIONS_PYTHON, else the managed venv)
-  --num-processes N     N > 1: multi-GPU with accelerate launch (DDP); --accelerate-config FILE for FSDP
-  --threads N           CPU threads for torch (default: at most 2)
-  --yes                 create the managed Python environment without asking if it is missing
-  --json                print job events as JSON lines
-Ctrl+C (or SIGTERM) saves a checkpoint and stops; continue with --resume --output-dir <run>.
-The original script's spellings work too: --dataset_folder=DIR --push_to_hub=True.
-`;
-
-// Flags forwarded to the Python trainer unchanged: VALUE_FLAGS and BOOL_FLAGS (src/core/trainFlags.ts).
+// Options forwarded to the Python trainer unchanged: TRAIN_FLAGS (src/core/trainFlags.ts).
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -54,10 +31,13 @@ export function trainerArgs(v: Values): string[] {
   const args: string[] = [];
   for (const f of VALUE_FLAGS) if (typeof v[f] === 'string') args.push(`--${f}`, v[f] as string);
   for (const f of BOOL_FLAGS) if (v[f]) args.push(`--${f}`);
-  if (v['max-steps'] !== undefined && v.epochs !== undefined) {
-    throw new UserError('--max-steps and --epochs exclude each other', 'pass one of them');
+  for (const group of new Set(TRAIN_FLAGS.map((f) => f.exclusive).filter(Boolean))) {
+    const given = TRAIN_FLAGS.filter((f) => f.exclusive === group && v[f.name] !== undefined).map((f) => `--${f.name}`);
+    if (given.length > 1) throw new UserError(`${given.join(' and ')} exclude each other`, 'pass one of them');
   }
-  if (v.augment && v['no-augment']) throw new UserError('--augment and --no-augment exclude each other', 'pass one of them');
+  for (const f of TRAIN_FLAGS) {
+    if (f.type === 'toggle' && v[f.name] && v[`no-${f.name}`]) throw new UserError(`--${f.name} and --no-${f.name} exclude each other`, 'pass one of them');
+  }
   const n = v['num-processes'] === undefined ? 1 : Number(v['num-processes']);
   if (!Number.isInteger(n) || n < 1) throw new UserError('--num-processes must be a positive integer', '');
   if (n > 1 || v['accelerate-config']) {
@@ -104,7 +84,7 @@ async function pythonFor(v: Values, sink: EventSink): Promise<string> {
 
 export async function run(argv: string[]): Promise<number> {
   const v = parseTrainArgs(argv);
-  if (v.help) { process.stdout.write(HELP); return 0; }
+  if (v.help) { process.stdout.write(trainHelp()); return 0; }
   const json = Boolean(v.json);
   const sink = sinkFor(json);
   const args = trainerArgs(v);
