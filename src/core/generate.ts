@@ -20,6 +20,8 @@ import {
   type DatasetInfo, type SplitInfo, type SplitName,
 } from './datasetWrite';
 import { version as packageVersion } from '../../package.json';
+import { splitCountProblem, type SplitCounts } from './splitSpec';
+export { parseSplitsSpec } from './splitSpec';
 
 export const GENERATOR_NAME = 'intersection-studio generate';
 export const GENERATOR_VERSION: string = packageVersion;
@@ -37,7 +39,7 @@ export interface GenerateOptions {
   /** With style 'mixed': the probability that a row is blindtest, 0..1. */
   blindtestShare: number;
   /** Images PER LABEL for each split (as --num-images in the original script). */
-  splits: Partial<Record<SplitName, number>>;
+  splits: SplitCounts;
   imageSizes: number[];
   dpi: number;
   /** Line widths in pixels; empty = matplotlib's 1.5 pt at `dpi`. */
@@ -69,22 +71,6 @@ export function lineWidthForDpi(dpi: number): number {
   return (MATPLOTLIB_LINE_WIDTH_PT * dpi) / 72;
 }
 
-/** Parses `train=3000,validation=300,test=300` (images per label). */
-export function parseSplitsSpec(spec: string): Partial<Record<SplitName, number>> {
-  const out: Partial<Record<SplitName, number>> = {};
-  const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new UserError(`--splits is empty`, 'Write it like --splits train=3000,validation=300,test=300 (images per label).');
-  for (const part of parts) {
-    const m = /^([A-Za-z_]+)\s*=\s*(-?\d+)$/.exec(part);
-    if (!m) throw new UserError(`--splits: cannot read '${part}'`, 'Write it like --splits train=3000,validation=300,test=300 (images per label).');
-    const name = m[1] as SplitName;
-    if (!SPLIT_NAMES.includes(name)) throw new UserError(`unknown split '${m[1]}'`, `Splits are ${SPLIT_NAMES.join(', ')}.`);
-    if (out[name] !== undefined) throw new UserError(`split '${name}' is given twice in --splits`);
-    out[name] = Number(m[2]);
-  }
-  return out;
-}
-
 const HEX = /^#[0-9a-fA-F]{6}$/;
 
 /** Throws a UserError (exit 2) for the first problem; nothing has been written yet. */
@@ -97,9 +83,8 @@ export function validateGenerateOptions(o: GenerateOptions): void {
   if (names.length === 0) throw new UserError('no split to generate', 'Use --dataset-split train --num-images 100, or --splits train=3000,validation=300.');
   for (const name of names) {
     if (!SPLIT_NAMES.includes(name as SplitName)) throw new UserError(`unknown split '${name}'`, `Splits are ${SPLIT_NAMES.join(', ')}.`);
-    const n = o.splits[name as SplitName]!;
-    if (!Number.isInteger(n) || n <= 0) throw new UserError(`the number of images for split '${name}' must be a positive integer (got ${n})`, 'It counts images per label: --num-images 100 gives 300 images.');
-    if (n > 10_000_000) throw new UserError(`the number of images for split '${name}' is too large (${n})`, 'At most 10,000,000 images per label.');
+    const problem = splitCountProblem(name, o.splits[name as SplitName]!);
+    if (problem) throw new UserError(problem, 'It counts images per label: --num-images 100 gives 300 images.');
   }
   if (o.imageSizes.length === 0) throw new UserError('no image size given', `Use --image-size 224 (from ${MIN_IMAGE_SIZE} to ${MAX_IMAGE_SIZE}).`);
   if (o.imageSizes.length > MAX_CHOICES || o.lineWidths.length > MAX_CHOICES) throw new UserError(`at most ${MAX_CHOICES} image sizes and ${MAX_CHOICES} line widths`, 'Each image picks one of them; list fewer.');

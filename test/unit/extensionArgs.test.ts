@@ -2,17 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  childEnv, countMessage, defaultRunName, evaluateArgs, exportOnnxArgs, generateArgs, isCountableImage, parseSplits, parseTrainLength,
+  childEnv, countMessage, defaultRunName, evaluateArgs, exportOnnxArgs, generateArgs, isCountableImage, parseTrainLength,
   EARLY_STOP_CHOICES, continueSteps, parseContinueLength, pushArgs, stepsForEpochs, trainArgs, validateDatasetId, validateInteger, validateLineWidths, validateRunName, validateShare, validateToken, SPLIT_PRESETS, STYLE_CHOICES,
 } from '../../src/extension/viewModels/commandArgs';
+import { formatSplitsSpec, parseSplitsSpec } from '../../src/core/splitSpec';
 
-test('split presets and custom split text', () => {
+test('split presets are specs the CLI accepts', () => {
   assert.deepEqual(SPLIT_PRESETS[0].splits, { train: 3000, validation: 300, test: 300 });
-  assert.deepEqual(parseSplits(' train=300, validation = 60,test=60 '), { train: 300, validation: 60, test: 60 });
-  assert.match(parseSplits('train=0') as string, /at least one/);
-  assert.match(parseSplits('train=3,train=4') as string, /twice/);
-  assert.match(parseSplits('train:3') as string, /not split=count/);
-  assert.equal(typeof parseSplits(''), 'string');
+  for (const p of SPLIT_PRESETS) assert.deepEqual(parseSplitsSpec(formatSplitsSpec(p.splits)), p.splits, p.label);
 });
 
 test('generate arguments', () => {

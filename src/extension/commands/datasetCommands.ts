@@ -7,10 +7,11 @@ import { pickDataset } from '../pickers';
 import { argPath, displayPath, runJob, Services } from '../services';
 import { requireWorkspace, settings } from '../settings';
 import {
-  GenerateAnswers, IMAGE_SIZES, SPLIT_PRESETS, STYLE_CHOICES, SplitSizes, formatSplits, generateArgs, parseSplits, pushArgs, validateDatasetId,
+  GenerateAnswers, IMAGE_SIZES, SPLIT_PRESETS, STYLE_CHOICES, generateArgs, pushArgs, validateDatasetId,
   validateInteger, validateLineWidths, validateShare,
 } from '../viewModels/commandArgs';
 import { DEFAULT_BLINDTEST_SHARE, DEFAULT_STYLE } from '../../core/styles';
+import { formatSplitsSpec, readSplitsSpec, type SplitCounts } from '../../core/splitSpec';
 import { datasetMarkdown } from '../viewModels/datasetLabels';
 
 const SUMMARY_SCHEME = 'intersections-summary';
@@ -68,7 +69,7 @@ async function generateDataset(s: Services): Promise<void> {
   if (folderText === undefined) return;
   const folder = path.isAbsolute(folderText.trim()) ? folderText.trim() : path.join(root, folderText.trim());
 
-  type SplitItem = vscode.QuickPickItem & { splits?: SplitSizes };
+  type SplitItem = vscode.QuickPickItem & { splits?: SplitCounts };
   const splitItems: SplitItem[] = SPLIT_PRESETS.map((p) => ({ label: p.label, description: p.detail, detail: 'images per label (3 labels: 0, 1 and 2 crossings)', splits: p.splits }));
   splitItems.push({ label: 'Custom…', description: 'e.g. train=500,test=100' });
   const splitPick = await vscode.window.showQuickPick(splitItems, { title: `${title} (2/4)`, placeHolder: 'Splits and sizes (per label)' });
@@ -76,11 +77,11 @@ async function generateDataset(s: Services): Promise<void> {
   let splits = splitPick.splits;
   if (!splits) {
     const text = await vscode.window.showInputBox({
-      title: `${title} (2/4)`, prompt: 'Splits and images per label: split=count, comma-separated', value: formatSplits(SPLIT_PRESETS[1].splits),
-      validateInput: (v) => { const r = parseSplits(v); return typeof r === 'string' ? r : undefined; },
+      title: `${title} (2/4)`, prompt: 'Splits and images per label: split=count, comma-separated', value: formatSplitsSpec(SPLIT_PRESETS[1].splits),
+      validateInput: (v) => { const r = readSplitsSpec(v); return typeof r === 'string' ? r : undefined; },
     });
     if (text === undefined) return;
-    splits = parseSplits(text) as SplitSizes;
+    splits = readSplitsSpec(text) as SplitCounts;
   }
 
   const defSize = settings.imageSize();
@@ -96,7 +97,7 @@ async function generateDataset(s: Services): Promise<void> {
       { label: '$(play) Generate', description: `${DEFAULT_STYLE} style (${DEFAULT_BLINDTEST_SHARE * 100} % BlindTest-style), seed 0, default line width and colours`, id: 'go' },
       { label: '$(settings) Advanced Options…', description: 'style, seed, line widths, colours, workers', id: 'adv' },
     ],
-    { title: `${title} (4/4)`, placeHolder: `${formatSplits(splits)} per label, ${answers.imageSize}px into ${displayPath(folder)}` },
+    { title: `${title} (4/4)`, placeHolder: `${formatSplitsSpec(splits)} per label, ${answers.imageSize}px into ${displayPath(folder)}` },
   );
   if (!go) return;
   if (go.id === 'adv' && !(await advancedOptions(answers, title))) return;

@@ -1,11 +1,10 @@
 // CLI argument lists built from the answers of the quick-pick flows, and the validators of the
 // input boxes. Pure: no `vscode` import, so the flows' logic is unit-tested.
 import { DEFAULT_BLINDTEST_SHARE, type GenerateStyle } from '../../core/styles';
-
-export interface SplitSizes { [split: string]: number }
+import { formatSplitsSpec, type SplitCounts } from '../../core/splitSpec';
 
 /** Counts are per label, as in the CLI (`--splits train=3000` writes 3 x 3000 images). */
-export interface SplitPreset { label: string; detail: string; splits: SplitSizes }
+export interface SplitPreset { label: string; detail: string; splits: SplitCounts }
 
 export const SPLIT_PRESETS: SplitPreset[] = [
   { label: 'Standard', detail: 'train 3000 / validation 300 / test 300', splits: { train: 3000, validation: 300, test: 300 } },
@@ -29,27 +28,6 @@ export const MODEL_CHOICES: { id: string; detail: string }[] = [
   { id: 'google/paligemma2-28b-pt-224', detail: '28B, 224 px, qlora or several GPUs' },
 ];
 
-/** "train=3000, validation=300,test=300" -> {train: 3000, ...}; a string is an error message. */
-export function parseSplits(text: string): SplitSizes | string {
-  const out: SplitSizes = {};
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) return 'Give at least one split, e.g. train=3000,validation=300,test=300';
-  for (const item of items) {
-    const m = /^([A-Za-z][A-Za-z0-9_]*)\s*=\s*(\d+)$/.exec(item);
-    if (!m) return `"${item}" is not split=count (e.g. train=3000)`;
-    const n = Number(m[2]);
-    if (n <= 0) return `${m[1]} needs at least one image`;
-    if (n > 1_000_000) return `${m[1]}: at most 1000000 images`;
-    if (m[1] in out) return `split ${m[1]} is given twice`;
-    out[m[1]] = n;
-  }
-  return out;
-}
-
-export function formatSplits(s: SplitSizes): string {
-  return Object.entries(s).map(([k, v]) => `${k}=${v}`).join(',');
-}
-
 /** The Generate Dataset flow's style choices (the flow marks DEFAULT_STYLE's as the default). */
 export const STYLE_CHOICES: { style: GenerateStyle; label: string; detail: string }[] = [
   { style: 'mixed', label: 'Mixed', detail: `each image BlindTest-style with probability ${DEFAULT_BLINDTEST_SHARE}, else classic` },
@@ -59,7 +37,7 @@ export const STYLE_CHOICES: { style: GenerateStyle; label: string; detail: strin
 
 export interface GenerateAnswers {
   folder: string;
-  splits: SplitSizes;
+  splits: SplitCounts;
   /** Classic images' size (ignored, and not passed, for style blindtest). */
   imageSize: number;
   /** classic, blindtest or mixed; absent: the CLI's default (mixed). */
@@ -79,7 +57,7 @@ export interface GenerateAnswers {
 export function generateArgs(a: GenerateAnswers): string[] {
   // The classic options do not apply to the blindtest style (the CLI refuses them).
   const classic = a.style !== 'blindtest';
-  const args = ['generate', '--json', '--dataset-folder', a.folder, ...(classic ? ['--image-size', String(a.imageSize)] : []), '--splits', formatSplits(a.splits)];
+  const args = ['generate', '--json', '--dataset-folder', a.folder, ...(classic ? ['--image-size', String(a.imageSize)] : []), '--splits', formatSplitsSpec(a.splits)];
   if (a.seed !== undefined) args.push('--seed', String(a.seed));
   if (a.workers !== undefined) args.push('--workers', String(a.workers));
   if (classic && a.lineWidths) args.push('--line-width', a.lineWidths.split(',').map((w) => w.trim()).filter(Boolean).join(','));
