@@ -4,10 +4,12 @@
 # Idempotent: a second run finds the finished install and does nothing.
 #
 #   scripts/install-code-server.sh            # installs, prints the path of the code-server binary
+#   scripts/install-code-server.sh --check    # exit 0 when installed (prints the path), 1 when not
 #
 # Needs Node 20 (code-server 4.100 refuses other majors), a C++ toolchain and the headers in
-# CODE_SERVER_APT_PACKAGES (.ci/run installs them). VS Code's @vscode/ripgrep would download
-# rg from GitHub; instead we hand it Debian's rg through its download cache.
+# APT_CODE_SERVER_BUILD of scripts/test-deps.sh (`bash scripts/test-deps.sh apt` installs them).
+# VS Code's @vscode/ripgrep would download rg from GitHub; instead we hand it Debian's rg
+# through its download cache.
 set -euo pipefail
 
 CODE_SERVER_VERSION="${CODE_SERVER_VERSION:-4.100.3}"
@@ -20,6 +22,7 @@ if [ -f "$MARKER" ] && [ -f "$BIN" ]; then
   echo "$BIN"
   exit 0
 fi
+if [ "${1:-}" = "--check" ]; then exit 1; fi
 
 log() { echo "[install-code-server] $*" >&2; }
 
@@ -30,7 +33,7 @@ if [ "$node_major" != "20" ]; then
 fi
 for tool in rg g++ make python3 pkg-config; do
   if ! command -v "$tool" >/dev/null; then
-    log "missing '$tool': apt-get install ripgrep build-essential python3 pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev"
+    log "missing '$tool': run bash scripts/test-deps.sh apt (it installs the build tools and headers)"
     exit 1
   fi
 done

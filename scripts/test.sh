@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite: type check, build, TypeScript unit tests, Python tests, end-to-end tests.
+# The whole test suite: what it needs (scripts/test-deps.sh: apt packages, dev Python packages,
+# code-server; each a no-op when there), then type check, unit tests, Python tests, end-to-end
+# tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+npm run --silent build   # the CLI that the next step runs
+bash scripts/test-deps.sh
+INTERSECTIONS_PYTHON="${INTERSECTIONS_PYTHON:-$(node bin/intersections.js setup --print-python)}"
+export INTERSECTIONS_PYTHON
 npm run --silent typecheck
-npm run --silent build
 npm run --silent test:unit
 # pytest exits 5 when it collected no tests: fine while the tree has none, a failure otherwise.
 py_rc=0; npm run --silent test:python || py_rc=$?
