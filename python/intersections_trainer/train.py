@@ -10,7 +10,6 @@ import argparse
 import math
 import os
 import random
-import shutil
 import signal
 import sys
 import time
@@ -18,6 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from . import checkpoints
 from .augment import augment_batch
 from .config import (TrainConfig, add_train_args, config_from_args, load_resume_config, resolve_defaults,
                      validate)
@@ -26,12 +26,7 @@ from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
 from . import ownership
 from . import resources
-from . import trainer_state
 from .tiny import TINY_CKPT_ID
-
-KEEP_CHECKPOINTS = 2
-STATE_FILE = "trainer_state.pt"
-
 
 # ----------------------------------------------------------------------------- set-up helpers
 
@@ -273,7 +268,7 @@ class Trainer:
             self.lock = ownership.lock_folder(run_dir, "train", notes.append)
             ownership.refuse_linked_children(run_dir, ("checkpoints", "model"))
             notes += ownership.recover_children(run_dir) + ownership.recover_children(ckpt_dir)
-        last = latest_checkpoint(ckpt_dir) if cfg.resume else None
+        last = checkpoints.latest_checkpoint(ckpt_dir) if cfg.resume else None
         if cfg.resume and last is None:
             self.ev.log(f"no checkpoint in {ckpt_dir} yet: starting from the beginning", "warning")
         if not cfg.resume and (ckpt_dir.exists() or (run_dir / "model").exists()):
@@ -335,7 +330,7 @@ class Trainer:
         order = BatchOrder(len(train_ex), cfg.batch_size, cfg.seed, rank, world)
         state = {"step": 0, "best_accuracy": None, "best_step": None, "history": []}
         if last is not None:
-            state = self.restore(last, model, optimizer, scheduler, accel)
+            state = checkpoints.restore(last, model, optimizer, scheduler, accel)
             self.ev.log(f"resumed from {last} at step {state['step']}")
         self.install_signal_handlers()
 
@@ -344,6 +339,10 @@ class Trainer:
         if cfg.ckpt_id == TINY_CKPT_ID:
             from .tiny import tiny_settings
             info["tiny"] = tiny_settings()
+        def save() -> Path:
+            return checkpoints.save(ckpt_dir, model=model, optimizer=optimizer, scheduler=scheduler, accel=accel,
+                                    processor=processor, state=state, info=info, config=asdict(cfg), events=self.ev)
+
         step = state["step"]
         t0 = time.time()
         steps_timed = 0
@@ -413,7 +412,7 @@ class Trainer:
                 stop_early = bool(cfg.early_stop_patience) and step < total and \
                     state.get("evals_since_best", 0) >= cfg.early_stop_patience
             if step % cfg.save_every == 0 or step == total or stop_early:
-                self.save_checkpoint(model, optimizer, scheduler, accel, processor, state, ckpt_dir, info)
+                save()
             if stop_early:
                 state["early_stopped"] = step
                 self.ev.log(f"early stop at step {step}/{total}: no better {cfg.eval_split} accuracy in "
@@ -422,9 +421,9 @@ class Trainer:
                 break
 
         if self.stop_signal is not None:
-            path = ckpt_dir / step_name(state["step"])
+            path = ckpt_dir / checkpoints.step_name(state["step"])
             if not path.exists() and state["step"] > 0:
-                path = self.save_checkpoint(model, optimizer, scheduler, accel, processor, state, ckpt_dir, info)
+                path = save()
             where = str(path) if path.exists() else "(nothing to save yet: no step finished)"
             self.ev.log(f"cancelled at step {state['step']}/{total}, checkpoint saved at {where}; "
                         f"continue with --resume --output-dir {run_dir}", "warning")
@@ -495,65 +494,6 @@ class Trainer:
                         f"{state['best_step']})")
         accel.wait_for_everyone()
 
-    def save_checkpoint(self, model, optimizer, scheduler, accel, processor, state, ckpt_dir: Path, info) -> Path:
-        """checkpoints/step-N/{model/, trainer_state.pt}: written to a temp folder, then renamed;
-        the last KEEP_CHECKPOINTS are kept."""
-        from . import modeling
-
-        final = ckpt_dir / step_name(state["step"])
-        if accel.is_main_process:
-            ckpt_dir.mkdir(parents=True, exist_ok=True)
-            tmp = ownership.new_dir_path(final)  # named after this process: a dead one's is removed on restart
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
-            try:
-                modeling.save_model(accel.unwrap_model(model), processor, tmp / "model", {**info, "step": state["step"]})
-                trainer_state.save_state({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                                          "rng": trainer_state.rng_state(), "state": state,
-                                          "config": asdict(self.cfg)}, tmp / STATE_FILE)
-                with open(tmp / "COMPLETE", "w") as f:
-                    f.write(str(state["step"]))
-                    f.flush()
-                    os.fsync(f.fileno())
-                modeling.replace_dir(tmp, final)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
-            for old in sorted_checkpoints(ckpt_dir)[:-KEEP_CHECKPOINTS]:
-                ownership.remove_dir(old)  # renamed away first: never seen half-deleted
-            self.ev.artifact("checkpoint", final)
-        accel.wait_for_everyone()
-        return final
-
-    def restore(self, path: Path, model, optimizer, scheduler, accel) -> dict[str, Any]:
-        from safetensors.torch import load_file
-
-        from . import modeling
-
-        blob = trainer_state.load_state(path / STATE_FILE)  # weights_only: a planted pickle cannot run
-        m = accel.unwrap_model(model)
-        mdir = path / "model"
-        if modeling.is_peft(m):
-            from peft import set_peft_model_state_dict
-            set_peft_model_state_dict(m, load_file(str(mdir / "adapter_model.safetensors")))
-        else:
-            # save_pretrained may rename keys on disk (transformers' checkpoint conversion), so
-            # read the weights back through from_pretrained and copy them over.
-            from transformers import PaliGemmaForConditionalGeneration
-            loaded = PaliGemmaForConditionalGeneration.from_pretrained(str(mdir), dtype=next(m.parameters()).dtype,
-                                                                       use_safetensors=True)  # never a pickled .bin
-            missing, unexpected = m.load_state_dict(loaded.state_dict(), strict=False)
-            del loaded
-            if missing or unexpected:
-                raise UserError(f"checkpoint {path} does not match the model ({len(missing)} missing, "
-                                f"{len(unexpected)} unexpected weights)",
-                                "resume with the same --ckpt-id and --mode as the original run")
-        optimizer.load_state_dict(blob["optimizer"])
-        scheduler.load_state_dict(blob["scheduler"])
-        trainer_state.set_rng_state(blob["rng"])
-        return blob["state"]
-
-
 class _null:
     def __enter__(self):
         return self
@@ -597,22 +537,6 @@ def balanced_subset(examples: list[Example], limit: int, seed: int) -> list[Exam
                 out.append(by_label[lb][i])
         i += 1
     return out
-
-
-def step_name(step: int) -> str:
-    return f"step-{step:07d}"
-
-
-def sorted_checkpoints(ckpt_dir: Path) -> list[Path]:
-    if not ckpt_dir.is_dir():
-        return []
-    done = [p for p in ckpt_dir.iterdir() if p.is_dir() and p.name.startswith("step-") and (p / "COMPLETE").exists()]
-    return sorted(done, key=lambda p: int(p.name.split("-")[1]))
-
-
-def latest_checkpoint(ckpt_dir: Path) -> Path | None:
-    cps = sorted_checkpoints(ckpt_dir)
-    return cps[-1] if cps else None
 
 
 def write_json(path: Path, obj: Any) -> None:

@@ -35,7 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from intersections_trainer import ownership  # noqa: E402
 from intersections_trainer.__main__ import main as cli  # noqa: E402
-from intersections_trainer.train import sorted_checkpoints  # noqa: E402
+from intersections_trainer.checkpoints import sorted_checkpoints  # noqa: E402
 
 MIN_KILLS = 20
 

@@ -39,7 +39,7 @@ export function findOnnxDir(modelPath: string): string | undefined {
   const candidates = [modelPath, path.join(modelPath, 'onnx'), path.join(path.dirname(modelPath), 'onnx')];
   for (const dir of candidates) {
     if (existsSync(path.join(dir, ONNX_MANIFEST)) || (existsSync(path.join(dir, 'config.json')) && existsSync(path.join(dir, 'onnx')))) {
-      if (existsSync(path.join(dir, 'onnx', 'decoder_model_merged.onnx')) || existsSync(path.join(dir, 'onnx', 'decoder_model_merged_q4.onnx'))) return dir;
+      if (ONNX_VARIANTS.some((v) => existsSync(path.join(dir, graphFile('decoder_model_merged', VARIANT_DTYPES[v].decoder_model_merged))))) return dir;
     }
   }
   return undefined;
@@ -47,10 +47,25 @@ export function findOnnxDir(modelPath: string): string | undefined {
 
 const REQUIRED_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
-function graphFiles(variant: OnnxVariant): string[] {
-  return variant === 'q4'
-    ? ['onnx/vision_encoder_q4.onnx', 'onnx/embed_tokens_fp16.onnx', 'onnx/decoder_model_merged_q4.onnx']
-    : ['onnx/vision_encoder.onnx', 'onnx/embed_tokens.onnx', 'onnx/decoder_model_merged.onnx'];
+/** The graphs of an export, named as transformers.js loads them for PaliGemma. */
+const GRAPHS = ['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
+type Graph = (typeof GRAPHS)[number];
+type GraphDtype = 'fp32' | 'fp16' | 'q4';
+const ONNX_VARIANTS: OnnxVariant[] = ['fp32', 'q4'];
+
+/** The precision of each graph in a variant: the file it is read from, and transformers.js's dtype option. */
+const VARIANT_DTYPES: Record<OnnxVariant, Record<Graph, GraphDtype>> = {
+  fp32: { vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' },
+  q4: { vision_encoder: 'q4', embed_tokens: 'fp16', decoder_model_merged: 'q4' },
+};
+
+/** transformers.js's file of a graph at a precision: onnx/<graph>.onnx for fp32, else onnx/<graph>_<dtype>.onnx. */
+function graphFile(graph: Graph, dtype: GraphDtype): string {
+  return `onnx/${graph}${dtype === 'fp32' ? '' : `_${dtype}`}.onnx`;
+}
+
+export function graphFiles(variant: OnnxVariant): string[] {
+  return GRAPHS.map((g) => graphFile(g, VARIANT_DTYPES[variant][g]));
 }
 
 export function readManifest(dir: string): OnnxManifest {
@@ -135,9 +150,7 @@ export class OnnxPaliGemma {
     const v: OnnxVariant = variant ?? manifest.default_variant ?? 'fp32';
     checkExportFolder(abs, v);
     const tf = await transformers();
-    const dtype = v === 'q4'
-      ? { vision_encoder: 'q4', embed_tokens: 'fp16', decoder_model_merged: 'q4' }
-      : { vision_encoder: 'fp32', embed_tokens: 'fp32', decoder_model_merged: 'fp32' };
+    const dtype = VARIANT_DTYPES[v];
     try {
       const processor = await tf.AutoProcessor.from_pretrained(abs, { local_files_only: true });
       const model = await tf.PaliGemmaForConditionalGeneration.from_pretrained(abs, {
