@@ -21,7 +21,23 @@ import type { RunInfo } from './viewModels/runFolders';
 
 let jobsForDeactivate: JobManager | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: a read-only look at the sidebar, for the in-editor suite (test/vscode). */
+export interface ExtensionApi {
+  /** Per view: whether it is visible, and the labels of its top-level rows (as the view lists them now). */
+  views(): Promise<Record<'datasets' | 'runs', ViewSnapshot>>;
+}
+export interface ViewSnapshot { visible: boolean; rows: string[] }
+
+async function snapshot<T>(tree: vscode.TreeView<T>, provider: vscode.TreeDataProvider<T>): Promise<ViewSnapshot> {
+  const nodes = (await provider.getChildren()) ?? [];
+  const rows = await Promise.all(nodes.map(async (n) => {
+    const label = (await provider.getTreeItem(n)).label;
+    return typeof label === 'string' ? label : label?.label ?? '';
+  }));
+  return { visible: tree.visible, rows };
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = vscode.window.createOutputChannel('Intersections', { log: true });
   const token = new HfToken(context.secrets);
   const cliPath = path.join(context.extensionPath, 'dist', 'cli.js');
@@ -98,6 +114,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   log.info(`Intersection Studio activated (CLI ${cliPath}).`);
+  return {
+    views: async () => ({ datasets: await snapshot(datasetsTree, datasets), runs: await snapshot(runsTree, runs) }),
+  };
 }
 
 export function deactivate(): void {

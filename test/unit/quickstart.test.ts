@@ -26,7 +26,8 @@ test('scripts/quickstart.sh generates, trains the tiny model, evaluates and expo
     assert.equal(first.status, 0, first.stderr.slice(-3000));
     const info = JSON.parse(readFileSync(path.join(dataset, 'intersections.json'), 'utf8'));
     assert.equal(info.parameters.style, 'mixed', 'the default recipe mixes our style and BlindTest\'s');
-    assert.deepEqual(Object.keys(info.splits).sort(), ['test', 'train', 'validation']);
+    const rows = Object.fromEntries(Object.entries(info.splits as Record<string, { num_rows: number }>).map(([k, v]) => [k, v.num_rows]));
+    assert.deepEqual(rows, { train: 60, validation: 12, test: 12 }, 'QUICKSTART_SPLITS per label, 3 labels');
 
     // The headline: accuracy on BlindTest-style images from another seed, next to the paper's models,
     // repeated at the very end of the output.

@@ -18,35 +18,35 @@ export function registerCountCommand(s: Services): vscode.Disposable[] {
   let service: InferenceService | undefined;
   const getService = () => (service ??= createInferenceService());
   return [
-    vscode.commands.registerCommand('intersections.countIntersections', async (arg?: unknown) => {
+    // Returns the message it showed (the in-editor tests read it through executeCommand).
+    vscode.commands.registerCommand('intersections.countIntersections', async (arg?: unknown): Promise<string | undefined> => {
       try {
-        await count(s, getService, arg);
+        return await count(s, getService, arg);
       } catch (err) {
         // Never let a bad image or a broken model take the extension host down.
         const e = err as Error & { hint?: string };
         s.log.error(`Count Intersections: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
-        void vscode.window.showErrorMessage(`Could not count intersections: ${withHint(e.message, e.hint)}`, 'Open Log')
-          .then((c) => { if (c) s.log.show(true); });
+        const message = `Could not count intersections: ${withHint(e.message, e.hint)}`;
+        void vscode.window.showErrorMessage(message, 'Open Log').then((c) => { if (c) s.log.show(true); });
+        return message;
       }
     }),
     { dispose: () => service?.dispose() },
   ];
 }
 
-async function count(s: Services, getService: () => InferenceService, arg: unknown): Promise<void> {
+/** Counts in the image at hand; returns the message shown, undefined when the user cancelled. */
+async function count(s: Services, getService: () => InferenceService, arg: unknown): Promise<string | undefined> {
   // Without an image at hand (e.g. from the walkthrough), ask for one.
   const file = argPath(arg) ?? vscode.window.activeTextEditor?.document.uri.fsPath ?? activeTabPath()
     ?? (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Count Intersections', filters: { Images: ['png', 'jpg', 'jpeg', 'webp'] } }))?.[0]?.fsPath;
-  if (!file) return;
-  const name = path.basename(file);
-  if (!isCountableImage(file)) { void vscode.window.showErrorMessage(`${name} is not an image this model reads (.png, .jpg, .jpeg or .webp).`); return; }
-  let stat;
-  try { stat = await fsp.stat(file); } catch { void vscode.window.showErrorMessage(`${name} cannot be read (does it still exist?).`); return; }
-  if (!stat.isFile()) { void vscode.window.showErrorMessage(`${name} is not a file.`); return; }
-  if (stat.size > MAX_COUNT_BYTES) { void vscode.window.showErrorMessage(`${name} is too large (${Math.round(stat.size / 1e6)} MB; at most ${MAX_COUNT_BYTES / (1024 * 1024)} MB).`); return; }
+  if (!file) return undefined;
+  const refusal = await refuseFile(file);
+  if (refusal) { void vscode.window.showErrorMessage(refusal); return refusal; }
 
   const model = await chooseModel(s, false);
-  if (!model) return;
+  if (!model) return undefined;
+  const name = path.basename(file);
   const r = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Counting intersections in ${name}…` },
     () => getService().count(file, model, { backend: settings.countBackend(), python: settings.pythonPath() || undefined }),
@@ -55,6 +55,18 @@ async function count(s: Services, getService: () => InferenceService, arg: unkno
   s.log.info(`Count Intersections: ${displayPath(file)}: ${message}`);
   const c = await vscode.window.showInformationMessage(message, 'Change Model…');
   if (c) await chooseModel(s, true);
+  return message;
+}
+
+/** Why `file` is not counted (not an image, unreadable, not a file, too large), or undefined. */
+async function refuseFile(file: string): Promise<string | undefined> {
+  const name = path.basename(file);
+  if (!isCountableImage(file)) return `${name} is not an image this model reads (.png, .jpg, .jpeg or .webp).`;
+  let stat;
+  try { stat = await fsp.stat(file); } catch { return `${name} cannot be read (does it still exist?).`; }
+  if (!stat.isFile()) return `${name} is not a file.`;
+  if (stat.size > MAX_COUNT_BYTES) return `${name} is too large (${Math.round(stat.size / 1e6)} MB; at most ${MAX_COUNT_BYTES / (1024 * 1024)} MB).`;
+  return undefined;
 }
 
 function activeTabPath(): string | undefined {
