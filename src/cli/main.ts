@@ -16,6 +16,9 @@ const VERBS: Record<string, Verb> = {
   doctor: { summary: 'check Python, torch, GPU, packages and the HF token', load: () => import('./commands/doctor') },
 };
 
+/** Every verb, in the order of the help text. */
+export const VERB_NAMES: readonly string[] = Object.keys(VERBS);
+
 export function usage(): string {
   const width = Math.max(...Object.keys(VERBS).map((v) => v.length));
   const lines = Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`);

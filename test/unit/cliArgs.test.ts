@@ -7,11 +7,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { VERB_NAMES } from '../../src/cli/main';
 import { writeOurDataset } from '../fixtures/datasets';
 import { FakeHub } from '../fixtures/fakeHub';
 
 const CLI = path.resolve(__dirname, '../../bin/intersections.js');
-const VERBS = ['generate', 'inspect', 'push', 'setup', 'train', 'evaluate', 'predict', 'export-onnx', 'doctor'];
 
 function cli(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input, timeout: 60_000 });
@@ -27,7 +27,12 @@ describe('unknown commands and flags', () => {
     });
   }
 
-  for (const verb of VERBS) {
+  it('the verb list that the loop below covers holds every verb of the contract', () => {
+    // A new verb is in VERB_NAMES, hence in the loop below; this guards against an empty list.
+    for (const v of ['generate', 'inspect', 'push', 'setup', 'train', 'evaluate', 'predict', 'export-onnx', 'doctor']) assert.ok(VERB_NAMES.includes(v), v);
+  });
+
+  for (const verb of VERB_NAMES) {
     it(`${verb} answers an unknown flag with one line and exit 2`, () => {
       const r = cli([verb, '--no-such-flag']);
       assert.equal(r.code, 2, r.err);
@@ -35,6 +40,17 @@ describe('unknown commands and flags', () => {
       assert.equal(lines.length, 1, r.err);
       assert.match(lines[0], new RegExp(`^intersections ${verb}: Unknown option '--no-such-flag' \\('intersections ${verb} --help' lists the options\\)$`));
       assert.doesNotMatch(r.err, /bug/);
+      assert.equal(r.out, '');
+    });
+
+    it(`${verb} --json answers an unknown short flag with one error event and exit 2`, () => {
+      const r = cli([verb, '--json', '-Z']);
+      assert.equal(r.code, 2, r.err);
+      const lines = (r.out + r.err).trim().split('\n');
+      assert.equal(lines.length, 1, r.out + r.err);
+      const e = JSON.parse(lines[0]);
+      assert.equal(e.event, 'error');
+      assert.equal(e.message, `Unknown option '-Z' ('intersections ${verb} --help' lists the options)`);
     });
   }
 
