@@ -11,6 +11,7 @@ import {
 import { parseFlags } from '../args';
 import { sinkFor } from '../output';
 import { forwardSignals } from '../../core/processJob';
+import { hasNvidiaGpu, pinnedTorch, torchPlan, torchRequirements } from '../../core/torchIndex';
 
 const HELP = `Usage: intersections setup [--dev] [--venv DIR] [--python BASE] [--print-python] [--json]
 
@@ -20,6 +21,9 @@ installs python/requirements.txt (requirements-dev.txt too with --dev).
   --python BASE    the interpreter that creates the venv (default: python3)
   --print-python   only print the venv's interpreter path (exit 1 if there is none)
   --force          reinstall even when the stamp says it is up to date
+Without an NVIDIA GPU on Linux, torch comes from the PyTorch CPU index (about 200 MB instead of
+the 3 GB CUDA build) when it answers: INTERSECTIONS_TORCH_CPU_INDEX (default
+https://download.pytorch.org/whl/cpu; off: the default index's build).
 `;
 
 export interface EnsureEnvOptions { venv?: string; dev?: boolean; basePython?: string; force?: boolean; sink: EventSink }
@@ -48,6 +52,7 @@ export async function ensureManagedEnv(opts: EnsureEnvOptions): Promise<{ python
   }
   await runStreaming(py, ['-m', 'pip', 'install', '--upgrade', 'pip'], opts.sink, 'pip', 'could not upgrade pip in the venv',
     'check the network access to PyPI (proxy settings: PIP_INDEX_URL, HTTPS_PROXY)');
+  await installTorchFirst(py, files, opts.sink);
   const reqArgs = files.flatMap((f) => ['-r', f]);
   await runStreaming(py, ['-m', 'pip', 'install', '--progress-bar', 'off', ...reqArgs], opts.sink, 'pip',
     'pip could not install the pinned requirements',
@@ -55,6 +60,27 @@ export async function ensureManagedEnv(opts: EnsureEnvOptions): Promise<{ python
   const stamp: SetupStamp = { hash: requirementsHash(files), dev, python: py, time: new Date().toISOString() };
   writeFileSync(path.join(venv, STAMP_FILE), JSON.stringify(stamp, null, 2) + '\n');
   return { python: py, changed: true };
+}
+
+/**
+ * Says which torch build is about to be downloaded and how large; without an NVIDIA GPU on Linux
+ * installs the pinned torch from the PyTorch CPU index when it answers (docs/TRAINING.md, Setup).
+ * A failed CPU install is a warning: the requirements then bring the default index's build.
+ */
+export async function installTorchFirst(py: string, files: string[], sink: EventSink,
+  opts: { gpu?: boolean; env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform } = {}): Promise<void> {
+  const req = torchRequirements(files);
+  const version = req ? pinnedTorch(req) : undefined;
+  if (!version) return;
+  const plan = await torchPlan(version, { gpu: opts.gpu ?? hasNvidiaGpu(), env: opts.env, platform: opts.platform });
+  sink.emit(makeEvent('log', { level: plan.level, message: plan.message }));
+  if (!plan.pipArgs) return;
+  try {
+    await runStreaming(py, ['-m', 'pip', ...plan.pipArgs], sink, 'pip', 'pip could not install the CPU build of torch', '');
+  } catch (e) {
+    if (e instanceof UserError && (e.exitCode === 130 || e.exitCode === 143)) throw e;
+    sink.emit(makeEvent('log', { level: 'warning', message: `${(e as Error).message}: installing the default index's build instead` }));
+  }
 }
 
 function runStreaming(cmd: string, args: string[], sink: EventSink, tag: string, failure: string, hint: string): Promise<void> {
