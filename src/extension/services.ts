@@ -6,6 +6,7 @@ import type { JobUi, EndAction } from './jobs/jobUi';
 import type { DatasetsView } from './views/datasetsView';
 import type { RunsView } from './views/runsView';
 import type { HfToken } from './secrets';
+import { pathOfArg } from './viewModels/commandTarget';
 
 export interface Services {
   context: vscode.ExtensionContext;
@@ -30,17 +31,9 @@ function quoteArg(a: string): string {
   return /^[A-Za-z0-9_./=,:@-]+$/.test(a) ? a : JSON.stringify(a);
 }
 
-/** A path or Uri argument (from a tree item, the Explorer or another command) as a file path. */
+/** The path a command argument names (Uri, path, tree element); relative paths from the first workspace folder. */
 export function argPath(arg: unknown): string | undefined {
-  if (!arg) return undefined;
-  if (typeof arg === 'string') return arg;
-  if (arg instanceof vscode.Uri) return arg.fsPath;
-  const rec = arg as Record<string, unknown>;
-  if (typeof rec.dir === 'string') return rec.dir; // RunInfo
-  if (typeof rec.root === 'string') return rec.root; // dataset tree node
-  if (rec.resourceUri instanceof vscode.Uri) return rec.resourceUri.fsPath;
-  if (rec.fsPath && typeof rec.fsPath === 'string') return rec.fsPath;
-  return undefined;
+  return pathOfArg(arg, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd());
 }
 
 /** A path relative to the workspace for display, absolute when outside it. */

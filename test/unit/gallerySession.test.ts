@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { blindTestRows, tinyPng, writeBlindTest, writeImageFolder, writeOurDataset } from '../fixtures/datasets';
 import { GallerySession } from '../../src/extension/gallery/session';
-import { argToPath, datasetCandidates, findRunDataset, predictionSplits, readMetrics } from '../../src/extension/gallery/runFiles';
+import { datasetCandidates, findRunDataset, predictionSplits, readMetrics } from '../../src/extension/gallery/runFiles';
 import type { LoadResult, ImagesResult } from '../../src/core/galleryProtocol';
 
 let tmp: string;
@@ -202,17 +202,3 @@ test('a BlindTest run: images and line width / image size filters from the bench
   assert.deepEqual(Buffer.from(imgs.images[0].src.split(',')[1], 'base64'), Buffer.from(tinyPng(24, 3)));
 });
 
-test('argToPath: command arguments from the palette, job actions, tree elements and Uris', () => {
-  const cwd = '/w';
-  assert.equal(argToPath('runs/base', cwd), '/w/runs/base');
-  assert.equal(argToPath('/abs/run', cwd), '/abs/run');
-  assert.equal(argToPath({ fsPath: '/u/run', path: '/ignored' }, cwd), '/u/run');
-  assert.equal(argToPath({ name: 'base', dir: '/t/runs/base' }, cwd), '/t/runs/base');
-  assert.equal(argToPath({ label: 'x', resourceUri: { fsPath: '/r/run' } }, cwd), '/r/run');
-  assert.equal(argToPath(undefined, cwd), undefined);
-  assert.equal(argToPath('', cwd), undefined);
-  assert.equal(argToPath([{ dir: '/a' }], cwd), undefined);
-  const cyclic: Record<string, unknown> = {};
-  cyclic.uri = { path: cyclic };
-  assert.equal(argToPath(cyclic, cwd), undefined);
-});

@@ -3,7 +3,8 @@
 import * as vscode from 'vscode';
 import { GALLERY_VIEW_TYPE, validateViewState } from '../../core/galleryProtocol';
 import { messageHtml } from './html';
-import { GalleryPanel, pickRun, toPath, type GalleryDeps } from './panel';
+import { argPath } from '../services';
+import { GalleryPanel, pickRun, type GalleryDeps } from './panel';
 import { isRunWithPredictions } from './runFiles';
 import { GallerySession } from './session';
 
@@ -17,12 +18,12 @@ export function registerGallery(context: vscode.ExtensionContext, deps: GalleryD
   const showPredictions = vscode.commands.registerCommand('intersections.showPredictions', async (runArg?: unknown, compareArg?: unknown) => {
     // The Explorer passes (clicked, selected[]) to context-menu commands: take the selection's second item as run B.
     let second = compareArg;
-    if (Array.isArray(compareArg)) second = compareArg.length > 1 ? compareArg.find((u) => toPath(u) !== toPath(runArg)) : undefined;
+    if (Array.isArray(compareArg)) second = compareArg.length > 1 ? compareArg.find((u) => argPath(u) !== argPath(runArg)) : undefined;
     const runs: string[] = [];
-    const first = toPath(runArg) ?? await pickRun('Show predictions of run');
+    const first = argPath(runArg) ?? await pickRun('Show predictions of run');
     if (!first) return;
     runs.push(first);
-    const b = toPath(second);
+    const b = argPath(second);
     if (b) runs.push(b);
     for (const r of runs) {
       if (!(await isRunWithPredictions(r))) {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GALLERY_VIEW_TYPE, type HostMessage } from '../../core/galleryProtocol';
 import { galleryHtml, makeNonce } from './html';
-import { argToPath, isRunWithPredictions, predictionSplits, readMetrics } from './runFiles';
+import { isRunWithPredictions, predictionSplits, readMetrics } from './runFiles';
 import { GallerySession } from './session';
 
 export interface GalleryDeps { log: vscode.LogOutputChannel }
@@ -41,11 +41,6 @@ export async function pickRun(title: string, exclude: string[] = []): Promise<st
   }));
   const choice = await vscode.window.showQuickPick(items, { title, placeHolder: 'Run folder with predictions', matchOnDescription: true });
   return choice?.run;
-}
-
-/** A run folder from a command argument (Uri, path, tree element); relative paths from the first workspace folder. */
-export function toPath(arg: unknown): string | undefined {
-  return argToPath(arg, workspaceRoots()[0] ?? process.cwd());
 }
 
 export class GalleryPanel {

@@ -123,21 +123,3 @@ export async function findRunDataset(runDir: string, workspaceRoots: string[] = 
 export async function isRunWithPredictions(dir: string): Promise<boolean> {
   return (await predictionSplits(dir)).length > 0;
 }
-
-/**
- * The folder a command argument names: a Uri (anything with fsPath), a path (relative ones from
- * `cwd`), or a tree element / view model of a run (dir, runDir, resourceUri, uri, path, folder).
- */
-export function argToPath(arg: unknown, cwd: string, depth = 0): string | undefined {
-  if (typeof arg === 'string') return arg ? path.resolve(cwd, arg) : undefined;
-  if (!arg || typeof arg !== 'object' || Array.isArray(arg) || depth > 2) return undefined;
-  const o = arg as Record<string, unknown>;
-  if (typeof o.fsPath === 'string' && o.fsPath) return o.fsPath;
-  for (const k of ['dir', 'runDir', 'run_dir', 'resourceUri', 'uri', 'path', 'folder']) {
-    if (o[k] !== undefined && o[k] !== arg) {
-      const p = argToPath(o[k], cwd, depth + 1);
-      if (p) return p;
-    }
-  }
-  return undefined;
-}
