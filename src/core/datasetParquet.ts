@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet';
 import { UserError } from './events';
+import { checkPages } from './parquetPages';
 
 /**
  * The most rows the reader takes from one split (or from a BlindTest folder): summaries keep a
@@ -153,10 +154,12 @@ export type Row = Record<string, unknown>;
 /**
  * Reads rows [rowStart, rowEnd) of some columns as objects. Byte arrays without a string
  * annotation stay bytes (utf8: false); only the pages covering the range are read when the
- * file has an offset index.
+ * file has an offset index. The pages are checked first (parquetPages.ts): hyparquet sizes its
+ * arrays by what page headers declare.
  */
 export async function readRows(file: OpenParquet, columns: string[], rowStart: number, rowEnd: number, metadata = file.metadata): Promise<Row[]> {
   if (rowEnd <= rowStart) return [];
+  await checkPages(file, metadata, columns, rowStart, rowEnd);
   let rows: Row[] = [];
   await parquetRead({
     file: file.buffer,
