@@ -1,8 +1,8 @@
 """Evaluating a model on a dataset split: predictions-<split>.jsonl and metrics.json.
 
-A predictions line (shared/design.md):
+A predictions line (docs/CONTRACT.md, docs/schemas/prediction.schema.json):
   {"id", "split", "label", "prediction" (int or null), "text", "scores" {"0","1","2"}, "correct"}
-metrics.json maps each evaluated split to its metrics (other splits already there are kept):
+metrics.json (docs/schemas/metrics.schema.json) maps each evaluated split to its metrics (other keys are kept):
   {"<split>": {"n", "correct", "accuracy", "unparseable",
                "per_label": {"0": {"n", "correct", "accuracy"}, ...},
                "confusion": {"labels": [...], "predictions": [... "other", "unparseable"], "matrix": [[...]]},
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ownership
+from .events import json_safe
 from .predict import Events, InferenceError, load_model, open_image, run_inference
 
 ATTRIBUTE_COLUMNS = ("line_width", "image_size", "style")
@@ -181,22 +182,11 @@ def claim_output_dir(out_dir: Path, ev: Events) -> ownership.FolderLock:
     return lock
 
 
-def _finite(value: Any) -> Any:
-    """`value` with NaN and infinities replaced by None (JSON null), in nested lists and objects."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def write_outputs(out_dir: Path, split: str, records: list[dict[str, Any]], metrics: dict[str, Any]) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     pred_path = out_dir / f"predictions-{split}.jsonl"
     keys = ("id", "split", "label", "prediction", "text", "scores", "correct")
-    ownership.write_text_atomic(pred_path, "".join(json.dumps({k: r[k] for k in keys}) + "\n" for r in records))
+    ownership.write_text_atomic(pred_path, "".join(json.dumps(json_safe({k: r[k] for k in keys})) + "\n" for r in records))
     metrics_path = out_dir / "metrics.json"
     existing: dict[str, Any] = {}
     if metrics_path.exists():
@@ -205,10 +195,9 @@ def write_outputs(out_dir: Path, split: str, records: list[dict[str, Any]], metr
             existing = loaded if isinstance(loaded, dict) else {}
         except ValueError:
             existing = {}
-    # Other keys are kept as strict JSON: a NaN or 1e999 in a shared metrics.json (or a diverged
-    # loss in a run's history) would otherwise be written back as NaN/Infinity, which no JSON
-    # reader accepts (the CLI's table stopped with "This is a bug"); they become null.
-    existing = _finite(existing)
+    # Other keys are kept; write_json_atomic writes a NaN or 1e999 among them (a shared
+    # metrics.json, a diverged loss in a run's history) as null, not as NaN/Infinity, which no
+    # JSON reader accepts (the CLI's table stopped with "This is a bug").
     existing[split] = metrics
     ownership.write_json_atomic(metrics_path, existing)  # a kill -9 leaves the old or the new file
     return pred_path, metrics_path

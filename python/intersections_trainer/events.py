@@ -1,5 +1,7 @@
-"""Job events (design.md): one JSON object per line on stdout, each also appended to the
-run's events.jsonl. Human-readable logs go to stderr. Only the main process emits."""
+"""Job events (docs/CONTRACT.md, docs/schemas/event.schema.json): one JSON object per line on
+stdout, each also appended to the run's events.jsonl. Human-readable logs go to stderr. Only the
+main process emits. The one writer of events in Python: train and doctor use EventWriter,
+evaluate, predict and export-onnx its quiet-unless---json form (predict.Events)."""
 from __future__ import annotations
 
 import json
@@ -15,17 +17,17 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _clean(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """JSON-safe: NaN/inf become null (JSON has no NaN), numpy scalars become numbers."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     if hasattr(value, "item") and callable(value.item):
         try:
-            return _clean(value.item())
+            return json_safe(value.item())
         except (ValueError, TypeError):
             pass
     if isinstance(value, Path):
@@ -34,9 +36,14 @@ def _clean(value: Any) -> Any:
 
 
 class EventWriter:
-    def __init__(self, stream: TextIO | None = None, enabled: bool = True):
+    """`enabled`: write event lines at all; `echo_stderr`: also print log and error events for
+    people on stderr (the trainer always does; evaluate/predict/export-onnx only without --json,
+    where they print no events)."""
+
+    def __init__(self, stream: TextIO | None = None, enabled: bool = True, echo_stderr: bool = True):
         self.stream = stream if stream is not None else sys.stdout
         self.enabled = enabled
+        self.echo_stderr = echo_stderr
         self.file: TextIO | None = None
         self._pending: list[str] = []
         self._lock = threading.Lock()
@@ -60,7 +67,7 @@ class EventWriter:
         self.file.flush()
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
-        obj = {"event": event, "time": now_iso(), **_clean(fields)}
+        obj = {"event": event, "time": now_iso(), **json_safe(fields)}
         if not self.enabled:
             return obj
         line = json.dumps(obj, ensure_ascii=False) + "\n"
@@ -77,7 +84,7 @@ class EventWriter:
                 self._pending.append(line)
         return obj
 
-    # Helpers with the fields design.md fixes.
+    # Helpers with the fields docs/CONTRACT.md fixes.
     def start(self, job: str, run_dir: str | None, config: dict[str, Any]):
         return self.emit("start", job=job, run_dir=run_dir, config=config)
 
@@ -89,7 +96,8 @@ class EventWriter:
         return self.emit("metric", name=name, value=value, step=step, split=split)
 
     def log(self, message: str, level: str = "info"):
-        print(f"[{level}] {message}", file=sys.stderr, flush=True)
+        if self.echo_stderr:
+            print(f"[{level}] {message}", file=sys.stderr, flush=True)
         return self.emit("log", level=level, message=message)
 
     def artifact(self, kind: str, path: str | Path):
@@ -99,7 +107,8 @@ class EventWriter:
         return self.emit("done", summary=summary)
 
     def error(self, message: str, hint: str = ""):
-        print(f"error: {message}" + (f"\nhint: {hint}" if hint else ""), file=sys.stderr, flush=True)
+        if self.echo_stderr:
+            print(f"error: {message}" + (f"\nhint: {hint}" if hint else ""), file=sys.stderr, flush=True)
         return self.emit("error", message=message, hint=hint)
 
     def close(self) -> None:

@@ -105,7 +105,10 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
-    write_text_atomic(path, json.dumps(obj, indent=2, default=str) + "\n")
+    """Strict JSON (docs/CONTRACT.md): NaN and infinities, e.g. a diverged loss, are written as null."""
+    from .events import json_safe  # events imports this module
+
+    write_text_atomic(path, json.dumps(json_safe(obj), indent=2, default=str, allow_nan=False) + "\n")
 
 
 # ---------------------------------------------------------------- locks

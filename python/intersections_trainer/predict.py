@@ -10,14 +10,13 @@ probabilities of the answer's tokens, teacher-forced; no end-of-sequence token).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from .answers import ANSWERS, parse_answer
+from .events import EventWriter
 
 MAX_IMAGE_SIDE = 4096
 MAX_NEW_TOKENS = 8
@@ -31,26 +30,13 @@ class InferenceError(Exception):
         self.hint = hint
 
 
-class Events:
-    """Job events (JSON lines on stdout, shared/design.md) or a quiet human mode."""
+class Events(EventWriter):
+    """The events of evaluate, predict and export-onnx: JSON lines on stdout with --json (cleaned
+    of NaN/inf by the one writer, events.py); without, quiet except errors on stderr."""
 
     def __init__(self, json_mode: bool, stream=None):
+        super().__init__(stream, enabled=json_mode, echo_stderr=not json_mode)
         self.json_mode = json_mode
-        self.stream = stream or sys.stdout
-
-    def emit(self, event: str, **fields: Any) -> None:
-        if not self.json_mode:
-            return
-        rec = {"event": event, "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
-        rec.update(fields)
-        self.stream.write(json.dumps(rec) + "\n")
-        self.stream.flush()
-
-    def error(self, message: str, hint: str = "") -> None:
-        if self.json_mode:
-            self.emit("error", message=message, hint=hint)
-        else:
-            sys.stderr.write(f"error: {message}\n" + (f"hint: {hint}\n" if hint else ""))
 
 
 # ---------------------------------------------------------------- loading models and images
