@@ -1,8 +1,7 @@
 """`python -m intersections_trainer <verb> [options]`: the trainer's command line.
 
-Verbs: train, doctor, build-tiny (and evaluate, predict, export-onnx where those modules
-exist). Each verb lives in a module with `main(argv) -> int`; events are JSON lines on
-stdout, human logs on stderr. User errors become one `error` event with a hint.
+Each verb lives in a module with `main(argv, events) -> int`; events are JSON lines on stdout
+(docs/CONTRACT.md), human logs on stderr. User errors become one `error` event with a hint.
 """
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ import traceback
 VERBS = {
     "train": ("train", "fine-tune PaliGemma 2 or the tiny model"),
     "doctor": ("doctor", "report Python, torch, GPU, packages, HF token"),
-    "build-tiny": ("tiny_cli", "save the tiny model (random weights) to a folder"),
     "evaluate": ("evaluate", "evaluate a model on a dataset split"),
     "predict": ("predict", "count intersections in images"),
     "export-onnx": ("export_onnx", "export a model to ONNX"),
@@ -56,12 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         events.error(f"'{verb}' cannot start: {e}", "run: intersections setup   (or: intersections doctor)")
         return EXIT_FAILED
     try:
-        try:
-            return int(module.main(rest, events=events) or 0)
-        except TypeError as e:
-            if "events" not in str(e):
-                raise
-            return int(module.main(rest) or 0)
+        return int(module.main(rest, events=events) or 0)
     except USER_ERRORS as e:
         events.error(str(e), getattr(e, "hint", ""))
         return int(getattr(e, "exit_code", 2))
