@@ -1,4 +1,4 @@
-"""The dataset format contract (design.md v1): a dataset written by the real CLI
+"""The dataset format contract (docs/CONTRACT.md, v1): a dataset written by the real CLI
 (`intersections generate`) is read back by Hugging Face `datasets.load_dataset(folder)` with the
 right features, splits and counts, and agrees with `intersections inspect --json`.
 Needs `npm run build` first (scripts/test.sh runs it before the Python tests)."""

@@ -1,5 +1,5 @@
 """A short real training run of the tiny model: the loss goes down, every event type is
-written with the fields design.md fixes, and the run folder is complete and loadable."""
+written with the fields docs/CONTRACT.md fixes, and the run folder is complete and loadable."""
 import json
 from pathlib import Path
 

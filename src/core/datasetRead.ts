@@ -1,5 +1,5 @@
 // The dataset reader used by the CLI (`inspect`, `push`), the sidebar, the prediction gallery
-// and evaluation. It opens our own datasets (design.md v1), foreign Parquet image datasets
+// and evaluation. It opens our own datasets (docs/CONTRACT.md, format v1), foreign Parquet image datasets
 // with `image` and `label` columns, and the image-folder layout <split>/<label>/<file>.
 // Summaries read only Parquet footers and small columns; images are decoded one row (or one
 // row group) at a time, on demand.

@@ -1,4 +1,4 @@
-// Writes the dataset format of design.md: Parquet shards under data/, the dataset card
+// Writes the dataset format of docs/CONTRACT.md: Parquet shards under data/, the dataset card
 // (README.md with the YAML header `datasets` and the Hub read), intersections.json, and
 // optionally the image-folder layout of the original scripts. Everything is written into a
 // temporary folder inside the dataset folder and renamed into place at the end, so a split

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { PredictionRecord } from './galleryModel';
 
-/** One line of predictions-<split>.jsonl (shared/design.md; declared with the gallery's model, which is browser-safe). */
+/** One line of predictions-<split>.jsonl (docs/CONTRACT.md; declared with the gallery's model, which is browser-safe). */
 export type { PredictionRecord };
 
 export interface Bucket { n: number; correct: number; accuracy: number }

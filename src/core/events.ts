@@ -1,5 +1,6 @@
 // Job events: the JSON-lines protocol shared by every background job (generator and inference
-// workers in TypeScript, the Python trainer). Field names are fixed by shared/design.md.
+// workers in TypeScript, the Python trainer). Field names are fixed by docs/CONTRACT.md
+// (docs/schemas/event.schema.json).
 
 export type JobKind = 'generate' | 'push' | 'train' | 'evaluate' | 'predict' | 'export-onnx' | 'setup' | 'inspect' | 'doctor';
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';

@@ -2,7 +2,7 @@
 // joining two runs, filtering, sorting by confidence and the confusion matrix.
 // Pure and browser-safe (no node or vscode imports): the host parses, the webview filters.
 
-/** One line of predictions-<split>.jsonl (design.md). */
+/** One line of predictions-<split>.jsonl (docs/CONTRACT.md, docs/schemas/prediction.schema.json). */
 export interface PredictionRecord {
   id: string;
   split: string;

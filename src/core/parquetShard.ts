@@ -1,4 +1,4 @@
-// Writes the Parquet shards of design.md's dataset format (schema and features metadata in
+// Writes the Parquet shards of the dataset format (docs/CONTRACT.md) (schema and features metadata in
 // datasetWrite.ts) with a writer specialised to our rows.
 //
 // hyparquet-writer's ParquetWriter takes any rows: it finds their Dremel levels by walking

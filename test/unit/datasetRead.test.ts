@@ -29,7 +29,7 @@ async function userError(p: Promise<unknown>): Promise<UserError> {
   assert.fail('expected a UserError');
 }
 
-describe('our format (design.md v1)', () => {
+describe('our format (docs/CONTRACT.md v1)', () => {
   it('describes splits, counts, sizes, files and the generator from footers and small columns', async () => {
     const info = await describeDataset(ours);
     assert.equal(info.format, 'intersections');
