@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ownership
+from .augment import views_for
 from .events import json_safe
 from .predict import Events, InferenceError, load_model, open_image, run_inference
 
@@ -268,7 +269,8 @@ def evaluate_main(args: argparse.Namespace) -> int:
             rows = rows[:args.limit]
         ev.emit("start", job="evaluate", run_dir=str(out_dir),
                 config={"model": args.model, "dataset_folder": args.dataset_folder, "split": split, "kind": kind,
-                        "rows": len(rows), "backend": "python", "device": str(next(model.parameters()).device)})
+                        "rows": len(rows), "backend": "python", "device": str(next(model.parameters()).device),
+                        "views": views_for(info)})
         prompt = info.get("prompt") or ""
         records: list[dict[str, Any]] = []
         total = len(rows)
@@ -276,7 +278,7 @@ def evaluate_main(args: argparse.Namespace) -> int:
         for start in range(0, total, args.batch_size):
             chunk = rows[start:start + args.batch_size]
             images = [open_image(r["image_bytes"] if r.get("image_bytes") is not None else r["image_path"], r["id"]) for r in chunk]
-            results = run_inference(model, processor, images, prompt, batch_size=len(images))
+            results = run_inference(model, processor, images, prompt, batch_size=len(images), views=views_for(info))
             for r, res in zip(chunk, results):
                 records.append({"id": r["id"], "split": split, "label": r["label"], "prediction": res["prediction"],
                                 "text": res["text"], "scores": res["scores"],
@@ -286,7 +288,7 @@ def evaluate_main(args: argparse.Namespace) -> int:
             ev.emit("progress", phase="evaluate", done=done, total=total, samples_per_s=round(done / elapsed, 3),
                     eta_s=round((total - done) * elapsed / done, 1))
         metrics = compute_metrics(records, {r["id"]: r["attributes"] for r in rows})
-        metrics.update({"model": args.model, "dataset": str(args.dataset_folder), "kind": kind})
+        metrics.update({"model": args.model, "dataset": str(args.dataset_folder), "kind": kind, "views": views_for(info)})
         pred_path, metrics_path = write_outputs(out_dir, split, records, metrics)
     except (InferenceError, ownership.OwnershipError) as e:
         ev.error(str(e), e.hint)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ownership
+from .augment import views_for
 from .predict import Events, InferenceError, load_model, open_image, run_inference
 
 TWO_GB = 2 * 1024**3
@@ -318,6 +319,8 @@ def _write_export(model, processor, info: dict[str, Any], tmp: Path, sample_imag
         "image_size": size,
         "image_seq_length": int(processor.image_seq_length),
         "answers": ["0", "1", "2"],
+        # how many symmetric views the counting adds up (augment.py; src/core/onnxInference.ts)
+        "views": views_for(info),
         "variants": variants,
         "default_variant": "q4" if quantize and sum(p.numel() for p in model.parameters()) > 5e8 else "fp32",
         "external_data": external,

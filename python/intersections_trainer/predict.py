@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .answers import ANSWERS, parse_answer
+from .augment import views_for
 from .events import EventWriter
 
 MAX_IMAGE_SIDE = 4096
@@ -120,8 +121,12 @@ def prefix_inputs(processor, images, prompt: str):
 
 def run_inference(model, processor, images, prompt: str, batch_size: int = 8,
                   max_new_tokens: int = MAX_NEW_TOKENS, on_batch: Callable[[int], None] | None = None,
-                  keep_logits: bool = False) -> list[dict[str, Any]]:
-    """Greedy answers and per-answer log-likelihoods for PIL images (see module doc)."""
+                  keep_logits: bool = False, views: int = 1) -> list[dict[str, Any]]:
+    """Greedy answers and per-answer log-likelihoods for PIL images (see module doc).
+
+    With `views` > 1 (augment.views_for: a model trained on the symmetric views) the scores are
+    the log-likelihoods added over the image's views, and the prediction is the answer with the
+    highest score; `text` stays the greedy answer to the image as it is."""
     import torch
 
     device = next(model.parameters()).device
@@ -139,13 +144,16 @@ def run_inference(model, processor, images, prompt: str, batch_size: int = 8,
                                  return_dict_in_generate=True, output_logits=True)
         n_prompt = inputs["input_ids"].shape[1]
         first = torch.log_softmax(out.logits[0].float(), dim=-1)
-        scores = _scores_single(first, ans_ids) if single else _scores_forced(model, inputs, ans_ids)
+        if views > 1:
+            scores = _scores_over_views(model, processor, inputs, ans_ids, single, views)
+        else:
+            scores = _scores_single(first, ans_ids) if single else _scores_forced(model, inputs, ans_ids)
         for i in range(len(chunk)):
             gen = out.sequences[i, n_prompt:].tolist()
             text = tok.decode(gen, skip_special_tokens=True).strip()
             rec: dict[str, Any] = {
                 "text": text,
-                "prediction": parse_answer(text),
+                "prediction": parse_answer(text) if views == 1 else best_answer(scores[i]),
                 "scores": scores[i],
                 "input_ids": inputs["input_ids"][i].tolist(),
                 "generated_ids": gen,
@@ -161,6 +169,32 @@ def run_inference(model, processor, images, prompt: str, batch_size: int = 8,
 def _scores_single(first_logprobs, ans_ids) -> list[dict[str, float]]:
     return [{a: round(float(first_logprobs[i, t[0]]), 6) for a, t in zip(ANSWERS, ans_ids)}
             for i in range(first_logprobs.shape[0])]
+
+
+def best_answer(scores: dict[str, float]) -> int:
+    """The count whose answer scores highest (the first on a tie)."""
+    return parse_answer(max(ANSWERS, key=lambda a: scores[a]))
+
+
+def _scores_over_views(model, processor, inputs, ans_ids, single: bool, views: int) -> list[dict[str, float]]:
+    """Per-answer log-likelihoods added over the symmetric views of each image (augment.py)."""
+    import torch
+
+    from .augment import combine_views, symmetric_views
+
+    ip = processor.image_processor
+    px = inputs["pixel_values"]
+    rep = {k: v.repeat(views, *([1] * (v.dim() - 1))) for k, v in inputs.items() if k != "pixel_values"}
+    rep["pixel_values"] = symmetric_views(px.float(), ip.image_mean, ip.image_std).to(px.dtype)
+    if single:
+        with torch.inference_mode():
+            logits = model(**rep, logits_to_keep=1).logits[:, -1].float()
+        per_view = torch.log_softmax(logits, dim=-1)[:, [t[0] for t in ans_ids]]
+    else:
+        forced = _scores_forced(model, rep, ans_ids)
+        per_view = torch.tensor([[row[a] for a in ANSWERS] for row in forced])
+    total = combine_views(per_view.double(), views)
+    return [{a: round(float(total[i, k]), 6) for k, a in enumerate(ANSWERS)} for i in range(total.shape[0])]
 
 
 def _scores_forced(model, inputs, ans_ids) -> list[dict[str, float]]:
@@ -211,7 +245,7 @@ def predict_main(args: argparse.Namespace) -> int:
                 results.append({"image": path, "prediction": None, "text": "", "error": str(e), "hint": e.hint})
                 continue
             r = run_inference(model, processor, [img], info.get("prompt") or "", batch_size=1,
-                              max_new_tokens=args.max_new_tokens)[0]
+                              max_new_tokens=args.max_new_tokens, views=views_for(info))[0]
             ms = (time.perf_counter() - t1) * 1000
             results.append({"image": path, "prediction": r["prediction"], "text": r["text"], "scores": r["scores"],
                             "input_ids": r["input_ids"], "ms": round(ms, 2)})

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checkpoints
-from .augment import augment_batch
+from .augment import VIEW_COUNT, augment_batch, combine_views, symmetric_views, views_for
 from .config import (TrainConfig, add_train_args, config_from_args, load_resume_config, resolve_defaults,
                      validate)
 from .data import ANSWERS, Example, load_split
@@ -335,7 +335,9 @@ class Trainer:
         self.install_signal_handlers()
 
         info = {"base_ckpt": cfg.ckpt_id, "mode": cfg.mode, "init": "random" if cfg.ckpt_id == TINY_CKPT_ID else cfg.init,
-                "prompt": cfg.prompt, "base_seed": cfg.seed}
+                "prompt": cfg.prompt, "base_seed": cfg.seed,
+                # trained on the eight symmetric views of each image: asked about all eight
+                "views": VIEW_COUNT if cfg.augment else 1}
         if cfg.ckpt_id == TINY_CKPT_ID:
             from .tiny import tiny_settings
             info["tiny"] = tiny_settings()
@@ -454,6 +456,7 @@ class Trainer:
 
         model.eval()
         unwrapped = accel.unwrap_model(model)
+        ip = processor.image_processor
         confusion = [[0, 0, 0] for _ in ANSWERS]
         correct = 0
         bs = max(8, self.cfg.batch_size * 2)
@@ -462,7 +465,10 @@ class Trainer:
             for start in range(0, len(eval_ex), bs):
                 idx = list(range(start, min(start + bs, len(eval_ex))))
                 px = eval_px.get(idx).to(accel.device)
-                scores = score_answers(unwrapped, templates, px)
+                # the model is scored as evaluate and predict will score it: over its views
+                views = views_for(info)
+                px_views = symmetric_views(px, ip.image_mean, ip.image_std) if views > 1 else px
+                scores = combine_views(score_answers(unwrapped, templates, px_views), views)
                 b = {k: v.to(accel.device) for k, v in templates.batch([eval_ex[i].label for i in idx]).items()}
                 ls, lt = answer_loss_sum(unwrapped, b, px)
                 loss_sum += float(ls)

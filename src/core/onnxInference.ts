@@ -23,6 +23,8 @@ export interface OnnxManifest {
   variants: Record<string, Record<string, string>>;
   default_variant: OnnxVariant;
   parity?: Record<string, unknown>;
+  /** 8: the model was trained on the task's symmetric views and is asked about all of them; absent = 1. */
+  views?: number;
 }
 
 export interface OnnxCount {
@@ -196,38 +198,93 @@ export class OnnxPaliGemma {
     return new this.tf.RawImage(pixels, size.width, size.height, image.channels);
   }
 
-  /** Greedy answer, parsed count and the log-likelihood of each answer "0", "1", "2". */
+  /**
+   * Greedy answer, parsed count and the log-likelihood of each answer "0", "1", "2". A model
+   * trained on the task's symmetric views (manifest `views`: 8) is asked about all eight views of
+   * the image, as the trainer scores it (python/intersections_trainer/augment.py): the scores are
+   * added over the views and the prediction is the best-scoring answer; `text` stays the greedy
+   * answer to the image as it is.
+   */
   async count(imageBytes: Uint8Array, maxNewTokens = MAX_NEW_TOKENS): Promise<OnnxCount> {
     const t0 = performance.now();
     const inputs = await this.inputs(imageBytes);
-    const recorder = firstStepRecorder(this.tf);
-    const list = new this.tf.LogitsProcessorList();
-    list.push(recorder.processor);
-    const out = await this.model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, logits_processor: list });
+    const { out, first } = await this.generate(inputs, maxNewTokens);
     const inputIds = toNumbers(inputs.input_ids.data);
     const all = toNumbers(out.data);
     const generatedIds = all.slice(inputIds.length);
     const text = (this.processor.tokenizer.decode(generatedIds, { skip_special_tokens: true }) as string).trim();
-    const scores = recorder.first ? this.scores(recorder.first) : undefined;
-    return { prediction: parseAnswer(text), text, scores, inputIds, generatedIds, ms: performance.now() - t0 };
+    const views = this.manifest.views ?? 1;
+    let raw = first ? this.answerLogProbs(first) : undefined;
+    if (raw && views > 1) {
+      const { image_mean: mean, image_std: std } = this.processor.image_processor.config;
+      const px = inputs.pixel_values;
+      for (let v = 1; v < views && raw; v++) {
+        const pixelValues = new this.tf.Tensor('float32', symmetricView(px.data as Float32Array, px.dims as number[], v, mean, std), px.dims);
+        const view = (await this.generate({ ...inputs, pixel_values: pixelValues }, 1)).first;
+        const add = view ? this.answerLogProbs(view) : undefined;
+        raw = add && raw.map((x, i) => x + add[i]);
+      }
+    }
+    const scores = raw && (Object.fromEntries(ANSWERS.map((a, i) => [a, Math.round(raw![i] * 1e6) / 1e6])) as Record<AnswerKey, number>);
+    const prediction = views > 1 && scores ? bestAnswer(scores) : parseAnswer(text);
+    return { prediction, text, scores, inputIds, generatedIds, ms: performance.now() - t0 };
   }
 
-  /** First-step log-probabilities of the answers (all answers are single tokens in PaliGemma's vocabulary). */
-  private scores(logits: Float32Array): Record<AnswerKey, number> | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private async generate(inputs: any, maxNewTokens: number) {
+    const recorder = firstStepRecorder(this.tf);
+    const list = new this.tf.LogitsProcessorList();
+    list.push(recorder.processor);
+    const out = await this.model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false, logits_processor: list });
+    return { out, first: recorder.first };
+  }
+
+  /** First-step log-probabilities of the answers, unrounded (all answers are single tokens in PaliGemma's vocabulary). */
+  private answerLogProbs(logits: Float32Array): number[] | undefined {
     if (this.answerIds.some((ids) => ids.length !== 1)) return undefined;
     let max = -Infinity;
     for (const v of logits) if (v > max) max = v;
     let sum = 0;
     for (const v of logits) sum += Math.exp(v - max);
     const logZ = max + Math.log(sum);
-    const out = {} as Record<AnswerKey, number>;
-    ANSWERS.forEach((a, i) => { out[a] = Math.round((logits[this.answerIds[i][0]] - logZ) * 1e6) / 1e6; });
-    return out;
+    return this.answerIds.map((ids) => logits[ids[0]] - logZ);
   }
 
   async dispose(): Promise<void> {
     await this.model?.dispose?.();
   }
+}
+
+/** The count whose answer scores highest (the first on a tie), as predict.py's best_answer. */
+export function bestAnswer(scores: Record<AnswerKey, number>): number {
+  let best: AnswerKey = ANSWERS[0];
+  for (const a of ANSWERS) if (scores[a] > scores[best]) best = a;
+  return Number(best);
+}
+
+/**
+ * View v of normalised pixel values [1, 3, H, W] (v's bits: 1 mirror left-right, 2 mirror
+ * top-bottom, 4 swap the red and blue lines of the unnormalised image): the same views in the
+ * same order as augment.py's symmetric_views.
+ */
+export function symmetricView(data: Float32Array, dims: number[], v: number, mean: number[], std: number[]): Float32Array {
+  const [h, w] = dims.slice(-2);
+  const channels = dims.at(-3) ?? 1;
+  const swap = (v & 4) !== 0 && channels === 3;
+  const out = new Float32Array(data.length);
+  for (let c = 0; c < channels; c++) {
+    const from = swap ? 2 - c : c;
+    for (let y = 0; y < h; y++) {
+      const sy = v & 2 ? h - 1 - y : y;
+      for (let x = 0; x < w; x++) {
+        const sx = v & 1 ? w - 1 - x : x;
+        let value = data[(from * h + sy) * w + sx];
+        if (swap) value = (Math.fround(value * std[from] + mean[from]) - mean[c]) / std[c];
+        out[(c * h + y) * w + x] = value;
+      }
+    }
+  }
+  return out;
 }
 
 /** A logits processor that only records the raw logits of the first generated step. */

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { UserError } from '../../src/core/events';
 import { createInferenceService, InferenceService } from '../../src/core/inferenceService';
-import { findOnnxDir } from '../../src/core/onnxInference';
+import { bestAnswer, findOnnxDir } from '../../src/core/onnxInference';
 import { resolvePython, trainerEnv } from '../../src/core/python';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -159,6 +159,70 @@ test('backend python runs the trainer and agrees with the ONNX export of the sam
     assert.equal(py.text.split(' ')[0], onnx.text.split(' ')[0]);
     assert.equal(py.prediction, onnx.prediction);
   }
+});
+
+/** An RGB PNG of a red and a blue polyline on white, transformed as view v of augment.py (bits: 1 mirror left-right, 2 mirror top-bottom, 4 swap red and blue). */
+function redBluePng(size: number, v = 0): Buffer {
+  const rgb = Buffer.alloc(size * size * 3, 255);
+  const lines: [number[], number[]][] = [[[0.2, 0.75, 0.4], [0, 0, 255]], [[0.6, 0.3, 0.9], [255, 0, 0]]];
+  for (const [ys, colour] of lines) {
+    for (let x = 0; x < size; x++) {
+      const t = (x / (size - 1)) * 2;
+      const k = Math.min(1, Math.floor(t));
+      const y = Math.round((ys[k] + (ys[k + 1] - ys[k]) * (t - k)) * (size - 1));
+      for (const yy of [y, Math.min(size - 1, y + 1)]) rgb.set(colour, (yy * size + x) * 3);
+    }
+  }
+  const raw = Buffer.alloc((size * 3 + 1) * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const sx = v & 1 ? size - 1 - x : x;
+      const sy = v & 2 ? size - 1 - y : y;
+      const [r, g, b] = rgb.subarray((sy * size + sx) * 3, (sy * size + sx) * 3 + 3);
+      raw.set(v & 4 ? [b, g, r] : [r, g, b], y * (size * 3 + 1) + 1 + x * 3);
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0); ihdr.writeUInt32BE(size, 4); ihdr[8] = 8; ihdr[9] = 2;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('a model trained on the symmetric views is counted over all eight, the same in ONNX and in PyTorch', async () => {
+  // The tiny base model saved as a run saves it, with the model info of a run trained with --augment.
+  const py = resolvePython()!;
+  const modelDir = path.join(tmp, 'views-model');
+  const onnxDir = path.join(tmp, 'views-onnx');
+  const env = { ...trainerEnv(), OMP_NUM_THREADS: '2' };
+  execFileSync(py.python, ['-c', [
+    'import sys',
+    'from intersections_trainer.modeling import build_base, save_model',
+    'from intersections_trainer.tiny import DEFAULT_PROMPT, tiny_settings',
+    'm, p = build_base("tiny", init="random", seed=0)',
+    'save_model(m, p, sys.argv[1], {"base_ckpt": "tiny", "mode": "full", "init": "random", "prompt": DEFAULT_PROMPT, "tiny": tiny_settings(), "views": 8})',
+  ].join('\n'), modelDir], { env, stdio: 'pipe' });
+  execFileSync(py.python, ['-m', 'intersections_trainer', 'export-onnx', '--model', modelDir, '--output-dir', onnxDir, '--no-quantize'], { env, stdio: 'pipe', timeout: 300_000 });
+  assert.equal(JSON.parse(readFileSync(path.join(onnxDir, 'intersections_onnx.json'), 'utf8')).views, 8);
+
+  const size: number = JSON.parse(readFileSync(path.join(onnxDir, 'preprocessor_config.json'), 'utf8')).size.height;
+  const image = path.join(tmp, 'red-blue.png');
+  writeFileSync(image, redBluePng(size));
+  const onnx = await svc.count(image, onnxDir, { variant: 'fp32' });
+  const torch = await svc.count(image, modelDir, { backend: 'python' });
+  assert.equal(torch.backend, 'python');
+  for (const a of ['0', '1', '2'] as const) assert.ok(Math.abs(torch.scores![a] - onnx.scores![a]) < 2e-3, `${a}: ${torch.scores![a]} vs ${onnx.scores![a]}`);
+  assert.equal(onnx.prediction, bestAnswer(onnx.scores!));
+  assert.equal(torch.prediction, onnx.prediction);
+
+  // Independently: each view drawn as a picture of its own and counted by the one-view export of
+  // the same weights (base:tiny); their scores add up to the eight-view scores.
+  const sum = { '0': 0, '1': 0, '2': 0 };
+  for (let v = 0; v < 8; v++) {
+    const file = path.join(tmp, `red-blue-view${v}.png`);
+    writeFileSync(file, redBluePng(size, v));
+    const one = await svc.count(file, exportDir, { variant: 'fp32' });
+    for (const a of ['0', '1', '2'] as const) sum[a] += one.scores![a];
+  }
+  for (const a of ['0', '1', '2'] as const) assert.ok(Math.abs(sum[a] - onnx.scores![a]) < 2e-3, `${a}: ${sum[a]} vs ${onnx.scores![a]}`);
 });
 
 test('evaluate --backend onnx (no Python): predictions and metrics the same as recomputed', async () => {

@@ -102,7 +102,7 @@ async function evaluateOnnxLocked(o: OnnxEvalOptions, onnxDir: string, outDir: s
     sink.emit(makeEvent('progress', { phase: 'evaluate', done, total: rows.length, samples_per_s: done / s, eta_s: ((rows.length - done) * s) / done }));
   }
   await m.dispose();
-  const metrics = { ...computeMetrics(records, new Map(rows.map((r) => [r.id, r.attrs]))), model: o.model, dataset: o.dataset, kind: 'dataset', backend: 'onnx', variant: m.variant };
+  const metrics = { ...computeMetrics(records, new Map(rows.map((r) => [r.id, r.attrs]))), model: o.model, dataset: o.dataset, kind: 'dataset', backend: 'onnx', variant: m.variant, views: m.manifest.views ?? 1 };
   const { predictionsPath, metricsPath } = writeOutputs(outDir, o.split, records, metrics);
   sink.emit(makeEvent('metric', { name: 'accuracy', value: metrics.accuracy, step: null, split: o.split }));
   for (const [label, b] of Object.entries(metrics.per_label)) if (b.n) sink.emit(makeEvent('metric', { name: `accuracy_label_${label}`, value: b.accuracy, step: null, split: o.split }));
