@@ -72,9 +72,14 @@ def test_run_config_schema_lists_exactly_the_train_config_with_its_types():
         assert sorted([allowed] if isinstance(allowed, str) else allowed) == declared, f.name
 
 
-def test_valid_run_configs_pass_the_resume_check():
-    for cfg in json.loads((FIXTURES / "run-config.json").read_text())["valid"]:
+def test_the_resume_check_agrees_with_the_schema_and_says_what_is_wrong():
+    data = json.loads((FIXTURES / "run-config.json").read_text())
+    for cfg in data["valid"]:
         assert config_problem(cfg) is None
+    checked = [c for c in data["invalid"] if "reader" in c]
+    assert len(checked) >= 3
+    for c in checked:
+        assert config_problem(c["value"]) == c["reader"], c["why"]
 
 
 def test_non_finite_numbers_become_null_in_events_and_json_files(tmp_path):

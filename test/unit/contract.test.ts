@@ -19,7 +19,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SCHEMAS = path.join(ROOT, 'docs', 'schemas');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'contract');
 
-interface Fixture { schema: string; valid: unknown[]; invalid: { why: string; value: unknown }[] }
+interface Fixture { schema: string; valid: unknown[]; invalid: { why: string; reader?: string; value: unknown }[] }
 const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(file, 'utf8'));
 const fixture = (name: string) => readJson(path.join(FIXTURES, name)) as Fixture;
 
@@ -50,6 +50,12 @@ test('the readers accept every valid example: events, prediction lines, intersec
   for (const e of fixture('event.json').valid) assert.ok(parseEventLine(JSON.stringify(e)), JSON.stringify(e));
   for (const p of fixture('prediction.json').valid) assert.ok(parsePredictionLine(JSON.stringify(p)), JSON.stringify(p));
   for (const info of fixture('intersections.json').valid) assert.equal(datasetInfoProblem(info), undefined);
+});
+
+test('the writer refuses the malformed intersections.json the schema rejects, with one line saying what is wrong', () => {
+  const checked = fixture('intersections.json').invalid.filter((c) => c.reader !== undefined);
+  assert.ok(checked.length >= 5);
+  for (const c of checked) assert.equal(datasetInfoProblem(c.value), c.reader, c.why);
 });
 
 test('a real generate writes events and an intersections.json that conform', () => {
