@@ -9,7 +9,8 @@ import { applyUpdate, emptyTrain, smooth, type Evaluation, type TrainColumns, ty
 import {
   defaultViewState, validateHostMessage, validateViewState, type DashboardAction, type DashboardViewState, type RunCard,
 } from '../src/core/dashboardProtocol';
-import { alignSeries, configRows, formatDuration, gib, hasMemory, lastValue, perLabelSeries, type Series } from './dashboardData';
+import { alignSeries, configRows, gib, hasMemory, lastValue, perLabelSeries, type Series } from './dashboardData';
+import { formatDuration, formatPercent } from '../src/core/format';
 import { el } from './render';
 
 interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
@@ -183,7 +184,7 @@ function makeChart(spec: ChartSpec, data: uPlot.AlignedData): Chart {
       { label: 'step' },
       ...spec.lines.map((l) => ({
         label: l.label, stroke: l.faint ? `${l.color}55` : l.color, width: l.width ?? 1.5, dash: l.dash, spanGaps: true, points: { show: false },
-        value: (_u: uPlot, v: number | null) => (v === null ? '–' : spec.percent ? `${(v * 100).toFixed(1)}%` : Math.abs(v) < 0.01 && v !== 0 ? v.toExponential(3) : v.toPrecision(4)),
+        value: (_u: uPlot, v: number | null) => (v === null ? '–' : spec.percent ? formatPercent(v) : Math.abs(v) < 0.01 && v !== 0 ? v.toExponential(3) : v.toPrecision(4)),
       })),
     ],
     cursor: { drag: { x: true, y: false } },
@@ -234,7 +235,7 @@ function render(): void {
 
 function formatValue(v: number | null, percent?: boolean): string {
   if (v === null) return '–';
-  return percent ? `${(v * 100).toFixed(1)}%` : String(Number(v.toPrecision(5)));
+  return percent ? formatPercent(v) : String(Number(v.toPrecision(5)));
 }
 
 window.addEventListener('resize', () => { for (const c of built.values()) c.plot.setSize({ width: chartWidth(), height: 220 }); });

@@ -59,13 +59,6 @@ export function lastValue(s: Series): number | null {
   return null;
 }
 
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '–';
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(r).padStart(2, '0')}s` : `${r}s`;
-}
-
 /** Bytes as GiB for the memory chart. */
 export function gib(s: Series): Series {
   return s.map((v) => (v === null ? null : v / 2 ** 30));

@@ -17,7 +17,8 @@ import {
   defaultViewState, MAX_IMAGE_BATCH, validateHostMessage, validateViewState,
   type GalleryMethod, type GalleryMethods, type GalleryViewState, type LoadResult,
 } from '../src/core/galleryProtocol';
-import { el, formatPercent, renderCell, renderConfusion, renderDetail, setCellImage } from './render';
+import { formatPercent } from '../src/core/format';
+import { el, renderCell, renderConfusion, renderDetail, setCellImage } from './render';
 import { cellPosition, visibleRange, type GridGeometry } from './virtualGrid';
 
 interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }

@@ -3,6 +3,7 @@
 // value, never through HTML parsing. The functions take the document as a parameter so the unit
 // tests can run them against a recording fake DOM.
 import type { Confusion, GalleryItem, RunOutcome } from '../src/core/galleryModel';
+import { formatPercent } from '../src/core/format';
 
 /** The part of `Document` these functions use. */
 export interface DocLike {
@@ -14,10 +15,6 @@ export function el(doc: DocLike, tag: string, attrs: Record<string, string> = {}
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
   return e;
-}
-
-export function formatPercent(v: number | null | undefined, digits = 1): string {
-  return typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(digits)} %` : '–';
 }
 
 export function predictionText(p: number | null): string {

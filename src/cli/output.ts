@@ -1,6 +1,7 @@
 // How a CLI verb reports: JSON-lines job events with --json, otherwise a progress bar on a
 // terminal (plain lines when stderr is not a TTY) and a short human summary.
 import { EventSink, JobEvent, JsonLinesSink, UserError, makeEvent } from '../core/events';
+import { formatDuration, formatPercent } from '../core/format';
 
 export class HumanSink implements EventSink {
   private lastDraw = 0;
@@ -56,18 +57,11 @@ function round(v: number): string { return Number.isInteger(v) ? String(v) : v.t
 export function renderBar(e: Extract<JobEvent, { event: 'progress' }>, width = 30): string {
   const frac = e.total > 0 ? Math.min(1, e.done / e.total) : 0;
   const filled = Math.round(frac * width);
-  const parts = [`${e.phase} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${e.total} ${(frac * 100).toFixed(0)}%`];
+  const parts = [`${e.phase} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${e.total} ${formatPercent(frac, 0)}`];
   if (e.loss !== undefined) parts.push(`loss ${e.loss.toFixed(4)}`);
   if (e.samples_per_s !== undefined) parts.push(`${e.samples_per_s.toFixed(1)}/s`);
   if (e.eta_s !== undefined) parts.push(`eta ${formatDuration(e.eta_s)}`);
   return parts.join('  ');
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 export function sinkFor(json: boolean): EventSink {

@@ -2,6 +2,7 @@
 // cross?") accuracy of frontier models in Rahmanzadehgervi et al., "Vision language models are
 // blind" (2024), mean over their prompts, line widths and resolutions.
 import type { SplitMetrics } from './evaluation';
+import { formatPercent } from './format';
 
 export const PAPER_TASK1_ACCURACY: ReadonlyArray<{ model: string; accuracy: number }> = [
   { model: 'GPT-4o', accuracy: 0.487 },
@@ -19,7 +20,6 @@ export function isBlindTestData(m: SplitMetrics): boolean {
   return styles.length === 1 && styles[0] === 'blindtest';
 }
 
-const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 
 /** "this model 96.0 % | Claude 3.5 Sonnet 77.3 % | ..." lines, best first; [] for other data. */
 export function paperComparisonLines(m: SplitMetrics, name = 'this model'): string[] {
@@ -28,5 +28,5 @@ export function paperComparisonLines(m: SplitMetrics, name = 'this model'): stri
     .sort((a, b) => b.accuracy - a.accuracy);
   const width = Math.max(...rows.map((r) => r.model.length));
   return [`BlindTest Task 1 (line intersections), ${m.n} images, next to the paper's models:`,
-    ...rows.map((r) => `  ${r.model.padEnd(width)}  ${pct(r.accuracy).padStart(7)}${r.model === name ? '  <-' : ''}`)];
+    ...rows.map((r) => `  ${r.model.padEnd(width)}  ${formatPercent(r.accuracy).padStart(7)}${r.model === name ? '  <-' : ''}`)];
 }

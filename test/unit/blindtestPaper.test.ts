@@ -17,9 +17,9 @@ test('blindtest-style rows get the paper comparison, sorted, with this model mar
   const lines = paperComparisonLines(m);
   assert.equal(lines[0], "BlindTest Task 1 (line intersections), 10 images, next to the paper's models:");
   assert.deepEqual(lines.slice(1).map((l) => l.trim().split(/\s{2,}/)[0]), ['this model', 'Claude 3.5 Sonnet', 'Gemini 1.5 Pro', 'Claude 3 Sonnet', 'GPT-4o', 'chance']);
-  assert.match(lines[1], /this model +90\.0 %  <-$/);
-  assert.match(lines[5], /GPT-4o +48\.7 %$/);
-  assert.match(formatTable('test', m), /Claude 3\.5 Sonnet +77\.3 %/);
+  assert.match(lines[1], /this model +90\.0%  <-$/);
+  assert.match(lines[5], /GPT-4o +48\.7%$/);
+  assert.match(formatTable('test', m), /Claude 3\.5 Sonnet +77\.3%/);
 });
 
 test('a weaker model is placed among them', () => {

@@ -184,7 +184,7 @@ test('bad prediction lines and a metrics.json that disagrees become warnings', a
   assert.equal(r.split, 'validation');
   assert.equal(r.items.length, 2);
   assert.equal(r.warnings.filter((w) => /not valid predictions/.test(w)).length, 1);
-  assert.equal(r.warnings.filter((w) => /metrics.json says accuracy 100.00 %, the predictions give 50.00 %/.test(w)).length, 1);
+  assert.equal(r.warnings.filter((w) => /metrics.json says accuracy 100.00%, the predictions give 50.00%/.test(w)).length, 1);
 });
 
 test('a BlindTest run: images and line width / image size filters from the benchmark Parquet', async () => {

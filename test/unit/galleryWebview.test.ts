@@ -160,7 +160,7 @@ test('confusion matrix cells carry counts and stable test ids', () => {
   assert.equal(table.all().filter((e) => e.tag === 'button').length, 12);
   assert.equal(table.all().find((e) => e.tag === 'caption')?.text, EVIL);
   // Per-label accuracy at the end of each row: label 2 has 3 images, 2 right.
-  assert.equal(table.byTestId('accuracy-label-2')[0].text, '67 %');
+  assert.equal(table.byTestId('accuracy-label-2')[0].text, '67%');
   assert.equal(table.byTestId('accuracy-label-1')[0].text, '–');
   const b = asFake(renderConfusion(fakeDoc, c, { run: 'b', selected: DEFAULT_FILTER, showUnparsed: false, caption: 'B' }));
   assert.equal(b.byTestId('confusion-b-cell-2-2')[0].text, '2');
@@ -173,8 +173,8 @@ test('the detail view shows ids, answers and class probabilities as text', () =>
   assert.equal(box.attrs.get('data-testid'), 'gallery-detail');
   assert.equal(box.byTestId('gallery-detail-id')[0].text, `test/2/${EVIL}`);
   assert.equal(box.byTestId('gallery-detail-text')[0].text, `answer: ${JSON.stringify(EVIL_TEXT)}`);
-  assert.equal(box.byTestId('gallery-detail-prob-b-2')[0].text, '50.0 %'.replace(/^/, '2: '));
-  assert.equal(box.byTestId('gallery-detail-prob-b-0')[0].text, '0: 25.0 %');
+  assert.equal(box.byTestId('gallery-detail-prob-b-2')[0].text, '2: 50.0%');
+  assert.equal(box.byTestId('gallery-detail-prob-b-0')[0].text, '0: 25.0%');
   assert.match(box.byTestId('gallery-detail-run-b')[0].textContent, /B <b>tuned<\/b>: ✓ pred 2/);
   assert.deepEqual([...new Set(box.all().map((e) => e.tag))].sort(), ['div', 'section', 'span']);
 });

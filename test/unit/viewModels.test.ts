@@ -8,7 +8,8 @@ import { parseRunEvents, runDescription, runTooltip, escapeMd } from '../../src/
 import {
   DatasetLike, attributeGroups, attributeValueTitle, datasetDescription, datasetMarkdown, labelDescription, labelTitle, rowDescription, rowLabel, rowTooltip, skippedText, sortedLabels, splitDescription,
 } from '../../src/extension/viewModels/datasetLabels';
-import { formatBytes, formatDuration, redact } from '../../src/extension/viewModels/format';
+import { formatBytes, formatDuration, formatPercent } from '../../src/core/format';
+import { redact } from '../../src/extension/viewModels/format';
 
 const fold = (events: JobEvent[]) => events.reduce(reduceJobEvent, initialJobState());
 
@@ -156,6 +157,10 @@ test('formatting helpers', () => {
   assert.equal(formatBytes(2_500_000_000), '2.5 GB');
   assert.equal(formatDuration(59.6), '1m00s');
   assert.equal(formatDuration(7300), '2h01m');
+  assert.equal(formatDuration(null), '–');
+  assert.equal(formatPercent(0.97321), '97.3%');
+  assert.equal(formatPercent(2 / 3, 0), '67%');
+  assert.equal(formatPercent(Number.NaN), '–');
 });
 
 test('tokens are masked before anything is logged', () => {

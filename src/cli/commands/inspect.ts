@@ -2,6 +2,7 @@
 // size on disk. With --json: a start event, then done with summary = the DatasetInfo.
 import { makeEvent, UserError } from '../../core/events';
 import { DatasetInfo, describeDataset } from '../../core/datasetRead';
+import { formatBytes } from '../../core/format';
 import { parseFlags } from '../args';
 import { sinkFor } from '../output';
 
@@ -20,14 +21,6 @@ export async function run(argv: string[]): Promise<number> {
   if (json) sink.emit(makeEvent('done', { summary: info as unknown as Record<string, unknown> }));
   else process.stdout.write(formatInfo(info));
   return 0;
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
 /** The human table printed by `inspect`. */

@@ -4,6 +4,7 @@
 // and exits with the trainer's exit code. --num-processes N > 1 runs it under `accelerate launch`.
 import * as readline from 'node:readline';
 import { EventSink, JobEvent, UserError, makeEvent } from '../../core/events';
+import { formatPercent } from '../../core/format';
 import { forwardSignals, startProcessJob } from '../../core/processJob';
 import { BOOL_FLAGS, TRAIN_FLAGS, VALUE_FLAGS } from '../../core/trainFlags';
 import { SETUP_HINT, managedVenvDir, resolvePython, trainerEnv } from '../../core/python';
@@ -50,7 +51,7 @@ export function trainerArgs(v: Values): string[] {
 }
 
 function humanSummary(s: Record<string, unknown>): string {
-  const acc = typeof s.best_accuracy === 'number' ? `${(s.best_accuracy * 100).toFixed(1)} %` : 'n/a';
+  const acc = typeof s.best_accuracy === 'number' ? formatPercent(s.best_accuracy) : 'n/a';
   if (s.cancelled) return `stopped at step ${s.steps}; best accuracy ${acc}; continue with --resume --output-dir ${s.run_dir}`;
   return `done: ${s.steps} steps, best validation accuracy ${acc} (step ${s.best_step}); model: ${s.model_dir}`;
 }

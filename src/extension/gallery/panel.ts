@@ -2,6 +2,7 @@
 // messages to the GallerySession and offers the pickers (dataset folder, run to compare with).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatPercent } from '../../core/format';
 import { GALLERY_VIEW_TYPE, type HostMessage } from '../../core/galleryProtocol';
 import { galleryHtml, makeNonce } from './html';
 import { isRunWithPredictions, predictionSplits, readMetrics } from './runFiles';
@@ -35,7 +36,7 @@ export async function pickRun(title: string, exclude: string[] = []): Promise<st
     return {
       label: path.basename(r),
       description: vscode.workspace.asRelativePath(r),
-      detail: `${splits.join(', ')}${typeof acc === 'number' ? ` · accuracy ${(acc * 100).toFixed(1)} % (${splits[0]})` : ''}`,
+      detail: `${splits.join(', ')}${typeof acc === 'number' ? ` · accuracy ${formatPercent(acc)} (${splits[0]})` : ''}`,
       run: r,
     };
   }));

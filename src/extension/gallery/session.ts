@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { exceedsImageLimit, imageDimensions } from '../../core/datasetImage';
 import { detectDataset, readImage, rowAttributes } from '../../core/datasetRead';
 import { attrKey } from '../../core/evaluation';
+import { formatPercent } from '../../core/format';
 import { attributeValues, compareRuns, labelNames, LruCache, toItems, type GalleryItem, type ItemAttributes } from '../../core/galleryModel';
 import {
   validateRequest, type DatasetInfo, type GalleryReply, type ImagesResult, type LoadResult, type RunInfo,
@@ -80,7 +81,7 @@ export class GallerySession {
       if (m?.accuracy !== null && m?.accuracy !== undefined && runs.length === 1) {
         const computed = items.length ? items.filter((it) => it.a.correct).length / items.length : null;
         if (computed !== null && Math.abs(computed - m.accuracy) > 5e-4) {
-          warnings.push(`${run.name}: metrics.json says accuracy ${(m.accuracy * 100).toFixed(2)} %, the predictions give ${(computed * 100).toFixed(2)} %.`);
+          warnings.push(`${run.name}: metrics.json says accuracy ${formatPercent(m.accuracy, 2)}, the predictions give ${formatPercent(computed, 2)}.`);
         }
       }
     }

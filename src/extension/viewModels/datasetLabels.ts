@@ -1,7 +1,8 @@
 // Labels, descriptions and tooltips for the Datasets view, computed from the dataset reader's
 // DatasetInfo / row records. Pure: no `vscode` import. The shapes below are the subset of
 // src/core/datasetRead.ts that the view uses (structural typing keeps the two in step).
-import { formatBytes, plural } from './format';
+import { formatBytes, formatPercent } from '../../core/format';
+import { plural } from './format';
 import { escapeMd } from './runStatus';
 
 export interface SplitLike {
@@ -94,7 +95,7 @@ export function labelTitle(label: string): string {
 }
 
 export function labelDescription(count: number, splitRows: number): string {
-  const share = splitRows > 0 ? ` (${Math.round((count / splitRows) * 100)}%)` : '';
+  const share = splitRows > 0 ? ` (${formatPercent(count / splitRows, 0)})` : '';
   return `${plural(count, 'image')}${share}`;
 }
 

@@ -1,7 +1,8 @@
 // The state of one background job, folded from its job events, and the texts the status bar,
 // notifications and Runs view show for it. Pure: no `vscode` import.
 import type { JobEvent } from '../../core/events';
-import { formatDuration, formatNumber, formatPercent } from './format';
+import { formatDuration, formatPercent } from '../../core/format';
+import { formatNumber } from './format';
 
 export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
 
