@@ -11,7 +11,6 @@ const production = process.argv.includes('--production');
 
 const nodeExternals = [
   'vscode',
-  '@napi-rs/canvas',
   'onnxruntime-node',
   'sharp',
   '@huggingface/transformers',

@@ -9,11 +9,8 @@
 // event: everything from the start of generateDataset to the commit, workers' start included),
 // which is timed like the baseline's drawing loop (interpreter start-up and imports excluded).
 //
-// Variants: fast (the default renderer), own (Skia drawing + our RGB encoder, the previous
-// default), canvas (Skia drawing + Skia's encoder; slow, so not run unless asked for).
-//
 //   npm run bench:generate            (after npm run build; needs INTERSECTIONS_PYTHON with matplotlib)
-//   BENCH_IMAGES=3000 BENCH_BASELINE_IMAGES=300 BENCH_ROUNDS=3 BENCH_VARIANTS=fast,own,canvas npm run bench:generate
+//   BENCH_IMAGES=3000 BENCH_BASELINE_IMAGES=300 BENCH_ROUNDS=3 npm run bench:generate
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,7 +24,8 @@ const python = process.env.INTERSECTIONS_PYTHON || 'python3';
 const images = Number(process.env.BENCH_IMAGES || 3000);
 const baselineImages = Number(process.env.BENCH_BASELINE_IMAGES || 300);
 const rounds = Number(process.env.BENCH_ROUNDS || 3);
-const variants = (process.env.BENCH_VARIANTS || 'fast,own').split(',').map((v) => v.trim()).filter(Boolean);
+// One variant since the Skia renderer left the generator (it is the tests' reference now).
+const variants = ['fast'];
 const workers = Number(process.env.BENCH_WORKERS || os.availableParallelism());
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-generate-'));
 
@@ -50,13 +48,11 @@ function baseline() {
   return { images: baselineImages, wall_s: inner.seconds, images_per_s: baselineImages / inner.seconds, cpu_ms_per_image: (inner.cpu_seconds * 1000) / baselineImages };
 }
 
-function ours(encoder) {
-  const out = path.join(tmp, `ours-${encoder}`);
+function ours(variant) {
+  const out = path.join(tmp, `ours-${variant}`);
   fs.rmSync(out, { recursive: true, force: true });
   const perLabel = Math.round(images / 3);
-  // 'fast' is the default: run it without the variable, as a user would.
-  const env = encoder === 'fast' ? {} : { INTERSECTIONS_PNG_ENCODER: encoder };
-  const r = timed(process.execPath, [cli, 'generate', '--num-images', String(perLabel), '--image-size', '224', '--dpi', '100', '--dataset-folder', out, '--workers', String(workers), '--json'], env);
+  const r = timed(process.execPath, [cli, 'generate', '--num-images', String(perLabel), '--image-size', '224', '--dpi', '100', '--dataset-folder', out, '--workers', String(workers), '--json']);
   const n = perLabel * 3;
   const done = JSON.parse(r.stdout.trim().split('\n').pop());
   if (done.event !== 'done' || done.summary.images !== n) throw new Error(`unexpected last event: ${JSON.stringify(done).slice(0, 300)}`);

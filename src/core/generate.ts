@@ -13,7 +13,6 @@ import {
 export { DEFAULT_BLINDTEST_SHARE, DEFAULT_STYLE } from './styles';
 import { chunkRows, type RenderJob, type RenderedRow } from './renderedChunk';
 import { makeRenderPool } from './renderPool';
-import type { PngEncoder } from './render';
 import { ParquetShardWriter } from './parquetShard';
 import {
   DatasetTransaction, ROW_GROUP_SIZE, SPLIT_NAMES, checkDatasetFolder, planShards,
@@ -52,8 +51,6 @@ export interface GenerateOptions {
   workers: number;
   format: 'parquet' | 'imagefolder';
   overwrite: boolean;
-  /** How images are made (see PngEncoder): 'fast' (default), or the canvas renderer for benchmarks. */
-  encoder?: PngEncoder;
   /** Upper bound on rows per Parquet shard (tests use small values). */
   maxShardRows?: number;
 }
@@ -201,7 +198,6 @@ export async function generateDataset(options: GenerateOptions, sink: EventSink,
   const started = performance.now();
   const root = options.datasetFolder;
   const geometry = geometryOptions(options);
-  const encoder = options.encoder ?? 'fast';
   const splits = SPLIT_NAMES.filter((s) => options.splits[s] !== undefined);
   const total = splits.reduce((n, s) => n + 3 * options.splits[s]!, 0);
   const parameters = parametersOf(options);
@@ -261,7 +257,7 @@ export async function generateDataset(options: GenerateOptions, sink: EventSink,
         };
         const jobs: Promise<void>[] = [];
         for (let start = first; start < last; start += CHUNK) {
-          const job: RenderJob = { seed: options.seed, split, geometry, encoder, start, end: Math.min(last, start + CHUNK) };
+          const job: RenderJob = { seed: options.seed, split, geometry, start, end: Math.min(last, start + CHUNK) };
           jobs.push(pool.run(job).then((chunk) => {
             if (cancelled) return;
             const rows = chunkRows(chunk, split);

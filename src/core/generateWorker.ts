@@ -2,25 +2,10 @@
 // ranges of row indices. Every row depends only on (seed, split, index), so any division of
 // the work between workers gives the same bytes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { makeSample, type Sample } from './geometry';
 import { RasterRenderer } from './raster';
-import type { PngEncoder } from './render';
 import { chunkRows, META_STRIDE, WORKER_ROLE, type RenderJob, type RenderedChunk, type RenderedRow, type WorkerReply } from './renderedChunk';
 
-let fast: RasterRenderer | undefined;
-/** The canvas renderers, loaded only when asked for: loading Skia costs a worker more start-up time than rendering a few thousand images the fast way. */
-const canvas = new Map<PngEncoder, { png(s: Sample, target?: Uint8Array): Uint8Array }>();
-
-function renderRow(job: RenderJob, index: number, target: Uint8Array): { sample: Sample; png: Uint8Array } {
-  if (job.encoder === 'fast') return (fast ??= new RasterRenderer()).row(job.seed, job.split, index, job.geometry, target);
-  let r = canvas.get(job.encoder);
-  if (!r) {
-    r = new (require('./render') as typeof import('./render')).Renderer(job.encoder);
-    canvas.set(job.encoder, r);
-  }
-  const sample = makeSample(job.seed, job.split, index, job.geometry);
-  return { sample, png: r.png(sample, target) };
-}
+const renderer = new RasterRenderer();
 
 /** Grows by doubling; PNGs are written straight into it when they fit. */
 let scratch = new Uint8Array(1 << 20);
@@ -31,9 +16,9 @@ export function renderChunk(job: RenderJob): RenderedChunk {
   const colors: string[] = [];
   let pos = 0;
   for (let k = 0; k < count; k++) {
-    const { sample: s, png } = renderRow(job, job.start + k, scratch.subarray(pos));
+    const { sample: s, png } = renderer.row(job.seed, job.split, job.start + k, job.geometry, scratch.subarray(pos));
     if (png.buffer !== scratch.buffer || png.byteOffset !== pos) {
-      // Did not fit (or the renderer has its own buffer): grow, then copy.
+      // Did not fit: grow, then copy.
       if (scratch.length < pos + png.length) {
         const bigger = new Uint8Array(Math.max(2 * scratch.length, pos + png.length));
         bigger.set(scratch.subarray(0, pos));

@@ -112,8 +112,10 @@ export function checkReadable(a: Polyline, b: Polyline, lineWidth: number, image
 }
 
 // ---------------------------------------------------------------------------------------
-// Deterministic randomness: each image gets its own small PRNG seeded from (seed, split, index),
-// so the rows do not depend on how the work is divided between workers.
+// Deterministic randomness: each image gets its own small PRNG (sfc32, run in the module)
+// seeded from (seed, split, index), so the rows do not depend on how the work is divided
+// between workers. The tests hold a TypeScript copy of that PRNG as an oracle
+// (test/support/prngOracle.ts).
 
 /** 32-bit FNV-1a of a string, then a murmur3 finaliser: a well-mixed seed. */
 function hash32(text: string, salt: number): number {
@@ -128,31 +130,10 @@ function hash32(text: string, salt: number): number {
   return h >>> 0;
 }
 
-/** sfc32: a small, fast PRNG with a 128-bit state. Returns a function giving floats in [0, 1). */
-export function sfc32(a: number, b: number, c: number, d: number): () => number {
-  return () => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-}
-
 /** The PRNG state of row `index` before its warm-up: four hashes of (seed, split, index). */
-function seedsFor(seed: number, split: string, index: number): [number, number, number, number] {
+export function seedsFor(seed: number, split: string, index: number): [number, number, number, number] {
   const key = `${seed}/${split}/${index}`;
   return [hash32(key, 1), hash32(key, 2), hash32(key, 3), hash32(key, 4)];
-}
-
-/** Row `index`'s PRNG, as makeSample draws from it (the module runs the same sfc32). */
-export function rngFor(seed: number, split: string, index: number): () => number {
-  const rng = sfc32(...seedsFor(seed, split, index));
-  for (let i = 0; i < 12; i++) rng(); // warm up the state
-  return rng;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -191,13 +172,8 @@ function hsvToHex(h: number, s: number, v: number): string {
   return `#${hex2(f(5) * 255)}${hex2(f(3) * 255)}${hex2(f(1) * 255)}`;
 }
 
-/** Two saturated colours whose hues differ by at least 90 degrees: clearly distinct, clearly not white. */
-export function randomColors(rng: () => number): [string, string] {
-  return colorsFromDraws([rng(), rng(), rng(), rng(), rng(), rng()]);
-}
-
-/** The colours of `randomColors` from its 6 draws of the PRNG, in order. */
-function colorsFromDraws(r: ArrayLike<number>): [string, string] {
+/** A row's two random colours from its 6 draws of the PRNG, in order: saturated, hues at least 90 degrees apart (clearly distinct, clearly not white). */
+export function colorsFromDraws(r: ArrayLike<number>): [string, string] {
   const h1 = r[0] * 360;
   const h2 = (h1 + 90 + r[1] * 180) % 360;
   return [hsvToHex(h1, 0.75 + 0.25 * r[2], 0.55 + 0.4 * r[3]), hsvToHex(h2, 0.75 + 0.25 * r[4], 0.55 + 0.4 * r[5])];

@@ -1,9 +1,9 @@
-// The generator's fast renderer: analytic anti-aliased strokes written straight into a
-// palette-index image, then a palette PNG. Why not the canvas: reading Skia's pixels back
-// costs more than everything else an image needs (see docs/BENCHMARKS.md); the canvas renderer
-// in render.ts stays as the reference it is tested against. The drawing and the compression
-// run in WebAssembly (src/wasm/raster.ts, which explains the picture); this is their
-// TypeScript side.
+// The generator's renderer: analytic anti-aliased strokes written straight into a
+// palette-index image, then a palette PNG. The drawing and the compression run in WebAssembly
+// (src/wasm/raster.ts, which explains the picture); this is their TypeScript side. Why not a
+// canvas: reading Skia's pixels back costs more than everything else an image needs (see
+// docs/BENCHMARKS.md); the tests keep a Skia renderer as the reference this one is checked
+// against (test/support/skiaRenderer.ts).
 //
 // Each pixel holds two 4-bit coverages: index = coverage of line a * 16 + coverage of line b
 // (0 = background, 15 = fully covered). The palette (`paletteFor`) holds the 256 colours

@@ -2,13 +2,11 @@
 // the worker's code so that the main thread does not load the renderer.
 import type { GeometryOptions } from './geometry';
 import { samplePath, type Sample } from './sample';
-import type { PngEncoder } from './render';
 
 export interface RenderJob {
   seed: number;
   split: string;
   geometry: GeometryOptions;
-  encoder: PngEncoder;
   /** Row indices [start, end). */
   start: number;
   end: number;

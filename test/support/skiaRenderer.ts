@@ -1,10 +1,11 @@
-// The reference renderer: draws a sample with @napi-rs/canvas (Skia) and encodes it as PNG.
-// Styled like matplotlib's defaults in the original script: white background, antialiased
-// strokes, round joins, projecting caps; line a first, line b on top. The generator's default
-// is the faster TypeScript rasteriser (raster.ts), which the tests check against this one.
+// The reference renderer of the tests and benchmarks (not shipped): draws a sample with
+// @napi-rs/canvas (Skia) and encodes it as PNG. Styled like matplotlib's defaults in the
+// original script: white background, antialiased strokes, round joins, projecting caps; line a
+// first, line b on top. The generator draws with its own rasteriser in WebAssembly
+// (src/core/raster.ts, src/wasm/raster.ts); test/unit/generate.test.ts checks it against this one.
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
-import type { Polyline, Sample } from './geometry';
-import { encodePngRgb, type RgbaRect } from './png';
+import type { Polyline, Sample } from '../../src/core/sample';
+import { encodePngRgb, type RgbaRect } from './pngRgb';
 
 /** The y extent of a polyline (x-monotone) between x = from and x = to. */
 export function yRange(line: Polyline, from: number, to: number): [number, number] {
@@ -21,17 +22,13 @@ export function yRange(line: Polyline, from: number, to: number): [number, numbe
   return [lo, hi];
 }
 
-/**
- * How images are made: 'fast' = the TypeScript rasteriser and palette PNG (raster.ts, the
- * default); 'own' = Skia drawing, read back, our RGB encoder; 'canvas' = Skia drawing and
- * Skia's PNG encoder. The last two are for benchmarks and as a reference.
- */
-export type PngEncoder = 'fast' | 'own' | 'canvas';
+/** How the Skia drawing becomes a PNG: 'own' = read back, our RGB encoder (pngRgb.ts); 'canvas' = Skia's PNG encoder. */
+export type SkiaEncoder = 'own' | 'canvas';
 
 /** Keeps one canvas per image size (creating a canvas costs more than drawing on it). */
 export class Renderer {
   private readonly canvases = new Map<number, { canvas: Canvas; ctx: SKRSContext2D }>();
-  constructor(private readonly encoder: Exclude<PngEncoder, 'fast'> = 'own', private readonly deflateLevel = 1) {}
+  constructor(private readonly encoder: SkiaEncoder = 'own', private readonly deflateLevel = 1) {}
 
   private surface(size: number): { canvas: Canvas; ctx: SKRSContext2D } {
     let s = this.canvases.get(size);

@@ -12,7 +12,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import type { EventSink } from '../../src/core/events';
 import { UserError } from '../../src/core/events';
 import { MAX_CHOICES as SAMPLER_MAX_CHOICES, makeSample, type GeometryOptions } from '../../src/core/geometry';
-import { Renderer } from '../../src/core/render';
+import { Renderer } from '../support/skiaRenderer';
 import { RasterRenderer } from '../../src/core/raster';
 import { pngSize } from '../../src/core/png';
 import {

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   MIN_CROSSING_ANGLE_DEG, QUANTUM_DIV, checkReadable, clearanceFor, countCrossings, labelForIndex, makeSample,
-  randomColors, rngFor, segmentRelation, type GeometryOptions, type Polyline,
+  segmentRelation, type GeometryOptions, type Polyline,
 } from '../../src/core/geometry';
+import { randomColors, rngFor } from '../support/prngOracle';
 
 // ---------------------------------------------------------------------------------------
 // Independent reference: both polylines are graphs of functions of x. Between consecutive

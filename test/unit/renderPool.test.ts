@@ -7,7 +7,7 @@ import { renderChunk } from '../../src/core/generateWorker';
 import type { RenderJob } from '../../src/core/renderedChunk';
 
 const job = (start: number): RenderJob => ({
-  seed: 7, split: 'train', encoder: 'fast', start, end: start + 8,
+  seed: 7, split: 'train', start, end: start + 8,
   geometry: { imageSizes: [224], lineWidths: [2], xJitter: 0, colors: ['#ff0000', '#0000ff'] },
 });
 

@@ -123,9 +123,6 @@ export function parseGenerateArgs(argv: string[]): ParsedGenerateArgs {
   } else o.colors = DEFAULT_COLORS;
   if (v['x-jitter'] !== undefined) o.xJitter = Number(v['x-jitter']);
   o.overwrite = Boolean(v.overwrite);
-  // Benchmarks compare PNG encoders; not a user-facing option.
-  const enc = process.env.INTERSECTIONS_PNG_ENCODER;
-  if (enc === 'own' || enc === 'canvas') o.encoder = enc;
   let push: ParsedGenerateArgs['push'];
   if (v['push-to-hub']) {
     if (!v['dataset-id']) throw new UserError('--push-to-hub needs --dataset-id user/name');
