@@ -82,7 +82,7 @@ export function planShards(numRows: number, imageSizes: number[], maxRows = SHAR
 // ---------------------------------------------------------------------------------------
 // intersections.json and the dataset card
 
-export interface SplitInfo {
+export interface IntersectionsJsonSplit {
   num_rows: number;
   num_images_per_label: number;
   label_counts: Record<string, number>;
@@ -94,13 +94,13 @@ export interface SplitInfo {
   generated_at: string;
 }
 
-export interface DatasetInfo {
+export interface IntersectionsJson {
   generator: { name: string; version: string };
   format_version: number;
   /** Parameters and seed of the latest `generate` call; each split keeps its own too. */
   seed: number;
   parameters: Record<string, unknown>;
-  splits: Record<string, SplitInfo>;
+  splits: Record<string, IntersectionsJsonSplit>;
 }
 
 const SHARD_NAME = /^data\/(train|validation|test)-\d{5}-of-\d{5}\.parquet$/;
@@ -139,7 +139,7 @@ export function datasetInfoProblem(value: unknown): string | undefined {
  * The folder's intersections.json: undefined when absent; a UserError (exit 2) saying what is
  * wrong when it cannot be read or is malformed, before anything is written.
  */
-export function loadDatasetInfo(root: string): DatasetInfo | undefined {
+export function loadDatasetInfo(root: string): IntersectionsJson | undefined {
   const file = path.join(root, INFO_FILE);
   let text: string;
   try {
@@ -156,7 +156,7 @@ export function loadDatasetInfo(root: string): DatasetInfo | undefined {
   }
   const problem = datasetInfoProblem(value);
   if (problem) throw malformedInfo(file, problem);
-  return value as DatasetInfo;
+  return value as IntersectionsJson;
 }
 
 function malformedInfo(file: string, problem: string): UserError {
@@ -168,7 +168,7 @@ function yamlString(s: string): string {
 }
 
 /** README.md: YAML header (configs, dataset_info) and a human description. */
-export function datasetCard(info: DatasetInfo, datasetName: string): string {
+export function datasetCard(info: IntersectionsJson, datasetName: string): string {
   const splits = SPLIT_NAMES.filter((s) => info.splits[s]);
   const y: string[] = ['---', `pretty_name: ${yamlString(`Line intersections (${datasetName})`)}`, 'license: mit', 'task_categories:', '- image-classification',
     'tags:', '- synthetic', '- blindtest', '- line-intersections', 'size_categories:', `- ${sizeCategory(splits.reduce((n, s) => n + info.splits[s].num_rows, 0))}`,
@@ -274,13 +274,13 @@ const COMMIT_FILE = 'commit.json';
 interface CommitPlan {
   /** [from, to], relative to the dataset folder, in order: old files to trash, new ones in. */
   moves: [string, string][];
-  info: DatasetInfo;
+  info: IntersectionsJson;
   readme: string;
 }
 
 export type DatasetFolderState =
   | { kind: 'absent' | 'empty' }
-  | { kind: 'ours'; info: DatasetInfo | undefined; pending: boolean }
+  | { kind: 'ours'; info: IntersectionsJson | undefined; pending: boolean }
   | { kind: 'foreign'; entries: string[] };
 
 /** Names that are ours whatever the folder holds: temp folders and the lock. */
@@ -353,7 +353,7 @@ export function foreignFolderError(root: string, entries: string[]): UserError {
 }
 
 /** Files of a split that the folder's intersections.json says are ours, relative to the folder. */
-export function ownedSplitFiles(info: DatasetInfo | undefined, split: string): string[] {
+export function ownedSplitFiles(info: IntersectionsJson | undefined, split: string): string[] {
   const sp = info?.splits[split];
   if (!sp) return [];
   return [...sp.files, ...(sp.imagefolder ? [split] : [])];
@@ -369,7 +369,7 @@ export function splitExists(root: string, split: string): boolean {
  * Paths a new split would be written to, or read back as part of it (the reader's definition,
  * splitOfParquetEntry), that exist but are not listed as ours.
  */
-export function unownedSplitPaths(root: string, info: DatasetInfo | undefined, split: string, imagefolder: boolean): string[] {
+export function unownedSplitPaths(root: string, info: IntersectionsJson | undefined, split: string, imagefolder: boolean): string[] {
   const owned = new Set(ownedSplitFiles(info, split));
   const found: string[] = [];
   try {
@@ -531,7 +531,7 @@ export class DatasetTransaction {
    * merging the info of splits that were already there. Synchronous on purpose: a signal
    * handler cannot run in the middle of it; a kill -9 is finished by the next run.
    */
-  commit(newSplits: Record<string, SplitInfo>, latest: { seed: number; parameters: Record<string, unknown> }, generator: { name: string; version: string }): DatasetInfo {
+  commit(newSplits: Record<string, IntersectionsJsonSplit>, latest: { seed: number; parameters: Record<string, unknown> }, generator: { name: string; version: string }): IntersectionsJson {
     const previous = loadDatasetInfo(this.root);
     const tempName = path.basename(this.tempDir);
     const moves: [string, string][] = [];
@@ -548,12 +548,12 @@ export class DatasetTransaction {
       if (fs.statSync(file).isFile()) fsyncFile(file);
       moves.push([`${tempName}/${n}`, n]);
     }
-    const splits: Record<string, SplitInfo> = {};
+    const splits: Record<string, IntersectionsJsonSplit> = {};
     for (const s of SPLIT_NAMES) {
       if (newSplits[s]) splits[s] = newSplits[s];
       else if (previous?.splits[s]) splits[s] = previous.splits[s];
     }
-    const info: DatasetInfo = { generator, format_version: FORMAT_VERSION, seed: latest.seed, parameters: latest.parameters, splits };
+    const info: IntersectionsJson = { generator, format_version: FORMAT_VERSION, seed: latest.seed, parameters: latest.parameters, splits };
     const plan: CommitPlan = { moves, info, readme: datasetCard(info, path.basename(path.resolve(this.root))) };
     fs.mkdirSync(path.join(this.tempDir, 'trash'));
     // From here on the commit is decided: the plan on disk lets the next run finish it.

@@ -15,7 +15,7 @@ export const MAX_IMAGE_BATCH = 64;
 const MAX_ID_LENGTH = 1024;
 const SPLIT_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 
-export interface RunInfo {
+export interface GalleryRun {
   /** Folder name shown to the user. */
   name: string;
   /** Absolute path of the run folder (saved in webview state to restore the panel). */
@@ -26,7 +26,7 @@ export interface RunInfo {
   count: number;
 }
 
-export interface DatasetInfo {
+export interface GalleryDataset {
   path: string | null;
   format: 'parquet' | 'imagefolder' | null;
   /** How the folder was found: from the run's config, picked by the user, or not found. */
@@ -35,14 +35,14 @@ export interface DatasetInfo {
 }
 
 export interface LoadResult {
-  runs: RunInfo[];
+  runs: GalleryRun[];
   split: string;
   splits: string[];
   labels: string[];
   items: GalleryItem[];
   /** Distinct attribute values of the items (empty lists: no such filter is shown). */
   attributes: Record<AttributeName, string[]>;
-  dataset: DatasetInfo;
+  dataset: GalleryDataset;
   warnings: string[];
 }
 

@@ -16,7 +16,7 @@ import { makeRenderPool } from './renderPool';
 import { ParquetShardWriter } from './parquetShard';
 import {
   DatasetTransaction, ROW_GROUP_SIZE, SPLIT_NAMES, checkDatasetFolder, planShards,
-  type DatasetInfo, type SplitInfo, type SplitName,
+  type IntersectionsJson, type IntersectionsJsonSplit, type SplitName,
 } from './datasetWrite';
 import { version as packageVersion } from '../../package.json';
 import { splitCountProblem, type SplitCounts } from './splitSpec';
@@ -185,7 +185,7 @@ export interface GenerateSummary {
   images_per_s: number;
   workers: number;
   format: string;
-  info: DatasetInfo;
+  info: IntersectionsJson;
 }
 
 /**
@@ -226,7 +226,7 @@ export async function generateDataset(options: GenerateOptions, sink: EventSink,
 
   try {
     progress(true);
-    const newSplits: Record<string, SplitInfo> = {};
+    const newSplits: Record<string, IntersectionsJsonSplit> = {};
     const summarySplits: GenerateSummary['splits'] = {};
     for (const split of splits) {
       const perLabel = options.splits[split]!;

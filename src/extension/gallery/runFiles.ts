@@ -20,7 +20,7 @@ export async function predictionSplits(runDir: string): Promise<string[]> {
   return splits.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
 }
 
-export async function readPredictions(runDir: string, split: string): Promise<ParsedPredictions> {
+export async function readRunPredictions(runDir: string, split: string): Promise<ParsedPredictions> {
   const file = path.join(runDir, `predictions-${split}.jsonl`);
   const stat = await fsp.stat(file);
   if (!stat.isFile()) throw new Error(`${file} is not a regular file`); // e.g. a link to /dev/zero: its size says 0

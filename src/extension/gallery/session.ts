@@ -10,9 +10,9 @@ import { attrKey } from '../../core/evaluation';
 import { formatPercent } from '../../core/format';
 import { attributeValues, compareRuns, labelNames, LruCache, toItems, type GalleryItem, type ItemAttributes } from '../../core/galleryModel';
 import {
-  validateRequest, type DatasetInfo, type GalleryReply, type ImagesResult, type LoadResult, type RunInfo,
+  validateRequest, type GalleryDataset, type GalleryReply, type ImagesResult, type LoadResult, type GalleryRun,
 } from '../../core/galleryProtocol';
-import { findRunDataset, predictionSplits, readMetrics, readPredictions } from './runFiles';
+import { findRunDataset, predictionSplits, readMetrics, readRunPredictions } from './runFiles';
 
 export interface SessionOptions {
   runs: string[];
@@ -31,7 +31,7 @@ export class GallerySession {
   pickedDataset: string | null;
   readonly workspaceRoots: string[];
   private items = new Map<string, GalleryItem>();
-  private dataset: DatasetInfo = { path: null, format: null, source: 'none', message: 'Not loaded yet.' };
+  private dataset: GalleryDataset = { path: null, format: null, source: 'none', message: 'Not loaded yet.' };
   private readonly images = new LruCache<string, string>(IMAGE_CACHE_BYTES, (s) => s.length);
 
   constructor(opts: SessionOptions) {
@@ -55,7 +55,7 @@ export class GallerySession {
     const split_ = this.split;
 
     const warnings: string[] = [];
-    const parsed = await Promise.all(this.runs.map((r) => readPredictions(r, split_)));
+    const parsed = await Promise.all(this.runs.map((r) => readRunPredictions(r, split_)));
     parsed.forEach((p, i) => {
       const name = path.basename(this.runs[i]);
       if (p.badLines.length) warnings.push(`${name}: ${p.badLines.length} line(s) of predictions-${split_}.jsonl are not valid predictions (first: line ${p.badLines[0]}); they are left out.`);
@@ -73,7 +73,7 @@ export class GallerySession {
     this.items = new Map(items.map((it) => [it.id, it]));
     this.images.clear();
 
-    const runs: RunInfo[] = await Promise.all(this.runs.map(async (r, i) => ({
+    const runs: GalleryRun[] = await Promise.all(this.runs.map(async (r, i) => ({
       name: path.basename(r), path: r, splits: splitsPerRun[i], metrics: await readMetrics(r, split_), count: parsed[i].records.length,
     })));
     for (const run of runs) {
@@ -109,7 +109,7 @@ export class GallerySession {
     }
   }
 
-  private async resolveDataset(): Promise<DatasetInfo> {
+  private async resolveDataset(): Promise<GalleryDataset> {
     let refused = '';
     if (this.pickedDataset) {
       const info = await detectDataset(this.pickedDataset).catch(() => undefined);
