@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ownership
+from .jsonfile import read_json
 from .errors import UserError
 from .tiny import DEFAULT_PROMPT, TINY_CKPT_ID
 
@@ -191,7 +192,7 @@ def read_run_config(path: Path) -> dict[str, Any]:
     """A run's config.json, checked before anything is written (UserError: what is wrong)."""
     hint = "restore the run's config.json, or start a new run in another --output-dir"
     try:
-        stored = json.loads(path.read_text())
+        stored = read_json(path)
     except ValueError as e:
         raise UserError(f"cannot resume: {path} is not valid JSON ({e})", hint) from None
     problem = config_problem(stored)

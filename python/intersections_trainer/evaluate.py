@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ownership
+from .jsonfile import read_json
 from .augment import views_for
 from .events import json_safe
 from .predict import Events, InferenceError, load_model, open_image, run_inference
@@ -192,7 +193,7 @@ def write_outputs(out_dir: Path, split: str, records: list[dict[str, Any]], metr
     existing: dict[str, Any] = {}
     if metrics_path.exists():
         try:
-            loaded = json.loads(metrics_path.read_text())
+            loaded = read_json(metrics_path)
             existing = loaded if isinstance(loaded, dict) else {}
         except ValueError:
             existing = {}

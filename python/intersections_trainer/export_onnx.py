@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ownership
+from .jsonfile import read_json
 from .augment import views_for
 from .predict import Events, InferenceError, load_model, open_image, run_inference
 
@@ -419,7 +420,7 @@ class OnnxPaliGemma:
         self.embed = ort.InferenceSession(str(o / f"embed_tokens{e}.onnx"), so, providers=["CPUExecutionProvider"])
         self.decoder = ort.InferenceSession(str(o / f"decoder_model_merged{d}.onnx"), so, providers=["CPUExecutionProvider"])
         self.cache_inputs = [i for i in self.decoder.get_inputs() if i.name.startswith("past_key_values.")]
-        self.config = json.loads((folder / "config.json").read_text())
+        self.config = read_json(folder / "config.json")
 
     def generate(self, input_ids, pixel_values, steps: int, eos: int):
         import numpy as np

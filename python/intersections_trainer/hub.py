@@ -2,12 +2,12 @@
 HF_ENDPOINT is honoured (huggingface_hub reads it); the token comes from HF_TOKEN only."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from .errors import UserError
+from .jsonfile import read_json
 
 
 def model_card(model_id: str, info: dict[str, Any], metrics: dict[str, Any]) -> str:
@@ -43,7 +43,7 @@ def push_model(model_dir: Path, model_id: str, private: bool = False, metrics: d
     if token is None:
         raise UserError("--push-to-hub needs a Hugging Face token", "set HF_TOKEN (a write token), then retry "
                         "with: intersections train --resume ... --push-to-hub --model-id " + model_id, 1)
-    info = json.loads((model_dir / "intersections_model.json").read_text())
+    info = read_json(model_dir / "intersections_model.json")
     (model_dir / "README.md").write_text(model_card(model_id, info, metrics or {}))
     api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None, token=token)
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ownership
+from .jsonfile import read_json
 from .tiny import DEFAULT_PROMPT, TINY_CKPT_ID, build_processor, build_tiny_model, build_tiny_processor, tiny_settings
 
 MODEL_INFO_FILE = "intersections_model.json"
@@ -218,7 +219,10 @@ def resolve_model_dir(path: str | os.PathLike) -> Path:
 def read_model_info(model_dir: str | os.PathLike) -> dict[str, Any]:
     p = Path(model_dir) / MODEL_INFO_FILE
     if p.exists():
-        return json.loads(p.read_text())
+        try:
+            return read_json(p)
+        except ValueError as e:
+            raise ModelError(f"{p} cannot be read: {e}", "the model folder is damaged; train or export it again") from None
     return {"format": "lora" if (Path(model_dir) / "adapter_config.json").exists() else "full",
             "base_ckpt": str(model_dir), "mode": "unknown", "init": "pretrained", "prompt": DEFAULT_PROMPT}
 

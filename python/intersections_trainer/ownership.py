@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from .jsonfile import read_json
+
 LOCK_FILE = ".intersections-lock"
 TRASH_SUFFIX = ".intersections-old"
 NEW_INFIX = ".intersections-new-"
@@ -136,7 +138,7 @@ def _process_start(pid: int) -> float | None:
 
 def _read_owner(path: Path) -> dict[str, Any] | None:
     try:
-        owner = json.loads(Path(path).read_text())
+        owner = read_json(path)
     except (OSError, ValueError):
         return None
     return owner if isinstance(owner, dict) and isinstance(owner.get("pid"), int) and isinstance(owner.get("host"), str) else None
@@ -281,7 +283,7 @@ def visible_entries(folder: Path) -> list[str]:
 
 def read_json_object(path: Path) -> dict[str, Any] | None:
     try:
-        value = json.loads(Path(path).read_text())
+        value = read_json(path)
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
