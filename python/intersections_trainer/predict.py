@@ -18,6 +18,7 @@ from typing import Any, Callable
 from .answers import ANSWERS, parse_answer
 from .augment import views_for
 from .events import EventWriter
+from .preprocess import resized
 
 MAX_IMAGE_SIDE = 4096
 MAX_NEW_TOKENS = 8
@@ -114,7 +115,8 @@ def answer_token_ids(tokenizer) -> list[list[int]]:
 
 def prefix_inputs(processor, images, prompt: str):
     """The prompt-only inputs (token_type_ids 0: PaliGemma's bidirectional prefix)."""
-    inputs = processor(images=images, text=["<image>" + prompt] * len(images), return_tensors="pt", padding="longest")
+    inputs = processor(images=resized(images, processor.image_processor), text=["<image>" + prompt] * len(images),
+                       return_tensors="pt", padding="longest")
     inputs.pop("labels", None)
     return inputs
 

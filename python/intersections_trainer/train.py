@@ -24,6 +24,7 @@ from .config import (TrainConfig, add_train_args, config_from_args, load_resume_
 from .data import ANSWERS, Example, load_split
 from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
+from .preprocess import resized
 from . import ownership
 from . import resources
 from .tiny import TINY_CKPT_ID
@@ -69,8 +70,9 @@ class PixelCache:
                         self.cache[i] = px.to(dtype=_half_dtype())
 
     def _process(self, idx: list[int]):
-        images = [self.examples[i].load_image() for i in idx]
-        return self.processor.image_processor(images, return_tensors="pt")["pixel_values"]
+        ip = self.processor.image_processor
+        images = resized([self.examples[i].load_image() for i in idx], ip)
+        return ip(images, return_tensors="pt")["pixel_values"]
 
     def get(self, idx: list[int]):
         import torch
