@@ -19,9 +19,10 @@ from typing import Any
 
 from . import checkpoints
 from .augment import VIEW_COUNT, augment_batch, combine_views, symmetric_views, views_for
+from .batches import BatchOrder, PixelCache, TextTemplates, balanced_subset
 from .config import (TrainConfig, add_train_args, config_from_args, load_resume_config, resolve_defaults,
                      validate)
-from .data import ANSWERS, Example, load_split
+from .data import ANSWERS, load_split
 from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
 from .preprocess import resized
@@ -46,104 +47,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % (2 ** 32))
     torch.manual_seed(seed)
-
-
-# ----------------------------------------------------------------------------- data
-
-class PixelCache:
-    """Preprocessed pixel values of every example, computed once (small images) or on demand."""
-
-    def __init__(self, examples: list[Example], processor, preload: bool):
-        self.examples = examples
-        self.processor = processor
-        self.cache: dict[int, Any] = {}
-        if preload:
-            # Two threads: decoding and resizing large PNGs (BlindTest's 1152 px) is most of the
-            # preloading time, and Pillow releases the GIL for both (1,500 mixed images: 5.8-6.4 s
-            # instead of 10-12 s on the 2-core machine).
-            from concurrent.futures import ThreadPoolExecutor
-
-            chunks = [list(range(s, min(s + 64, len(examples)))) for s in range(0, len(examples), 64)]
-            with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-                for idx, pixels in zip(chunks, pool.map(self._process, chunks)):
-                    for i, px in zip(idx, pixels):
-                        self.cache[i] = px.to(dtype=_half_dtype())
-
-    def _process(self, idx: list[int]):
-        ip = self.processor.image_processor
-        images = resized([self.examples[i].load_image() for i in idx], ip)
-        return ip(images, return_tensors="pt")["pixel_values"]
-
-    def get(self, idx: list[int]):
-        import torch
-        missing = [i for i in idx if i not in self.cache]
-        fresh = dict(zip(missing, self._process(missing))) if missing else {}
-        return torch.stack([(self.cache[i] if i in self.cache else fresh[i]).float() for i in idx])
-
-
-def _half_dtype():
-    import torch
-    return torch.bfloat16 if os.environ.get("INTERSECTIONS_CACHE_BF16") else torch.float16
-
-
-class TextTemplates:
-    """Token rows for prefix+answer, built with the PaliGemmaProcessor once per answer.
-
-    Every example has the same prompt, so the processor's text output depends only on the
-    answer: it is computed once per answer (from a real processor call) and stacked per batch.
-    tests/test_processor.py checks that batches equal what the processor returns directly.
-    """
-
-    def __init__(self, processor, prompt: str):
-        from PIL import Image
-        self.processor = processor
-        self.pad_id = processor.tokenizer.pad_token_id
-        blank = Image.new("RGB", (8, 8), "white")
-        self.rows = {}
-        for label, answer in enumerate(ANSWERS):
-            enc = processor(images=[blank], text=["<image>" + prompt], suffix=[answer], return_tensors="pt")
-            self.rows[label] = {k: enc[k][0] for k in ("input_ids", "token_type_ids", "attention_mask", "labels")}
-        enc = processor(images=[blank], text=["<image>" + prompt], return_tensors="pt")
-        self.prefix = {k: enc[k][0] for k in ("input_ids", "token_type_ids", "attention_mask")}
-        self.answer_ids = {label: self.rows[label]["input_ids"][len(self.prefix["input_ids"]):-1].tolist()
-                           for label in self.rows}
-
-    def batch(self, labels: list[int]):
-        import torch
-        length = max(len(self.rows[lb]["input_ids"]) for lb in labels)
-        fill = {"input_ids": self.pad_id, "token_type_ids": 0, "attention_mask": 0, "labels": -100}
-        out = {k: torch.full((len(labels), length), v, dtype=torch.long) for k, v in fill.items()}
-        for r, lb in enumerate(labels):
-            row = self.rows[lb]
-            n = len(row["input_ids"])
-            for k in out:
-                out[k][r, :n] = row[k]
-        return out
-
-
-class BatchOrder:
-    """Deterministic data order: epoch e is a permutation seeded by (seed, e); the position of
-    micro-batch k is fixed, so a resumed run sees exactly the batches an uninterrupted one would."""
-
-    def __init__(self, n: int, micro_batch: int, seed: int, rank: int = 0, world: int = 1):
-        self.n, self.mb, self.seed, self.rank, self.world = n, micro_batch, seed, rank, world
-        self.global_mb = micro_batch * world
-        self.per_epoch = max(1, n // self.global_mb)
-        self._perm_epoch, self._perm = -1, None
-
-    def indices(self, k: int) -> list[int]:
-        import torch
-        epoch, pos = divmod(k, self.per_epoch)
-        if epoch != self._perm_epoch:
-            g = torch.Generator().manual_seed(self.seed * 1000003 + epoch)
-            self._perm = torch.randperm(self.n, generator=g).tolist()
-            self._perm_epoch = epoch
-        if self.n < self.global_mb:  # tiny dataset: wrap around
-            perm = self._perm * (self.global_mb // self.n + 1)
-        else:
-            perm = self._perm
-        start = pos * self.global_mb + self.rank * self.mb
-        return perm[start:start + self.mb]
 
 
 def total_steps_for(cfg: TrainConfig, n_train: int, world: int) -> int:
@@ -502,6 +405,7 @@ class Trainer:
                         f"{state['best_step']})")
         accel.wait_for_everyone()
 
+
 class _null:
     def __enter__(self):
         return self
@@ -527,24 +431,6 @@ def cosine_with_warmup(warmup: int, total: int):
         progress = (step - warmup) / max(1, total - warmup)
         return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
     return f
-
-
-def balanced_subset(examples: list[Example], limit: int, seed: int) -> list[Example]:
-    """At most `limit` examples with the labels as balanced as the data allows (deterministic)."""
-    by_label: dict[int, list[Example]] = {}
-    for ex in examples:
-        by_label.setdefault(ex.label, []).append(ex)
-    rng = random.Random(seed)
-    for lst in by_label.values():
-        rng.shuffle(lst)
-    out: list[Example] = []
-    i = 0
-    while len(out) < limit and any(i < len(v) for v in by_label.values()):
-        for lb in sorted(by_label):
-            if i < len(by_label[lb]) and len(out) < limit:
-                out.append(by_label[lb][i])
-        i += 1
-    return out
 
 
 def write_json(path: Path, obj: Any) -> None:

@@ -5,7 +5,7 @@ from PIL import Image
 
 from intersections_trainer.data import ANSWERS, Collator
 from intersections_trainer.tiny import DEFAULT_PROMPT, TINY_IMAGE_SIZE, TINY_PATCH_SIZE, build_tiny_processor
-from intersections_trainer.train import TextTemplates
+from intersections_trainer.batches import TextTemplates
 
 
 def _images(n):
