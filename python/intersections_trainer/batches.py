@@ -7,6 +7,7 @@ import random
 from typing import Any
 
 from .data import ANSWERS, Example
+from .preprocess import resized
 
 
 class PixelCache:

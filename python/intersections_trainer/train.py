@@ -25,7 +25,6 @@ from .config import (TrainConfig, add_train_args, config_from_args, load_resume_
 from .data import ANSWERS, load_split
 from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
-from .preprocess import resized
 from . import ownership
 from . import resources
 from .tiny import TINY_CKPT_ID
