@@ -1,5 +1,5 @@
 """The contract (docs/CONTRACT.md, docs/schemas/*.schema.json) from the Python side: the shared
-fixtures of test/fixtures/contract pass or fail the schemas as they say (test/unit/contract.test.ts
+fixtures of test/fixtures/contract pass or fail the schemas as they say (test/integration/contract.test.ts
 checks the same fixtures with ajv), and what the trainer really writes conforms: the events,
 config.json, metrics.json and predictions file of a tiny training run and its evaluation."""
 import dataclasses

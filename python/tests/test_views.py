@@ -1,6 +1,6 @@
 """Test-time views (augment.py): a model trained on the task's eight symmetric views is asked
 about all eight, the answers' log-likelihoods added, in the trainer's validation, evaluate and
-predict alike (the ONNX side: test/unit/inference.test.ts)."""
+predict alike (the ONNX side: test/integration/inference.test.ts)."""
 import json
 
 import pytest

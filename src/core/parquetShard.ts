@@ -10,7 +10,7 @@
 // Everything else is hyparquet-writer's: the RLE/bit-packed level encoder, page headers,
 // offset indexes and the footer (thrift). The file is byte for byte what ParquetWriter
 // writes for the same rows and options (PLAIN, uncompressed, no statistics, 1 MiB pages,
-// DATA_PAGE_V2); test/unit/parquetShard.test.ts compares them.
+// DATA_PAGE_V2); test/integration/parquetShard.test.ts compares them.
 import * as fs from 'node:fs';
 import type { ColumnChunk, FileMetaData, OffsetIndex, RowGroup, SchemaElement } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer/src/bytewriter.js';

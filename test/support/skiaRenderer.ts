@@ -2,7 +2,7 @@
 // @napi-rs/canvas (Skia) and encodes it as PNG. Styled like matplotlib's defaults in the
 // original script: white background, antialiased strokes, round joins, projecting caps; line a
 // first, line b on top. The generator draws with its own rasteriser in WebAssembly
-// (src/core/raster.ts, src/wasm/raster.ts); test/unit/generate.test.ts checks it against this one.
+// (src/core/raster.ts, src/wasm/raster.ts); test/integration/generate.test.ts checks it against this one.
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { Polyline, Sample } from '../../src/core/sample';
 import { encodePngRgb, type RgbaRect } from './pngRgb';
