@@ -14,6 +14,7 @@ import type { AnswerKey } from './answers';
 import { builtFile } from './builtFile';
 import { UserError } from './events';
 import { findOnnxDir, OnnxVariant } from './onnxInference';
+import { PendingRequests } from './pendingRequests';
 import type { WorkerReply, WorkerRequest } from './inferenceWorker';
 import { forwardSignals, startProcessJob } from './processJob';
 import { SETUP_HINT, resolvePython, trainerEnv } from './python';
@@ -47,22 +48,18 @@ export function defaultWorkerPath(): string {
 
 export function createInferenceService(options: { workerPath?: string } = {}): InferenceService {
   let worker: Worker | undefined;
-  let nextId = 1;
-  const pending = new Map<number, { resolve(r: WorkerReply): void; reject(e: Error): void }>();
+  const pending = new PendingRequests<WorkerReply>();
 
   const getWorker = (): Worker => {
     if (worker) return worker;
     const w = new Worker(options.workerPath ?? defaultWorkerPath());
     w.on('message', (reply: WorkerReply) => {
-      const p = pending.get(reply.id);
-      pending.delete(reply.id);
+      pending.resolve(reply.id, reply);
       if (pending.size === 0) w.unref(); // an idle worker does not keep the process alive
-      p?.resolve(reply);
     });
     const fail = (err: Error) => {
       if (worker === w) worker = undefined; // the next request starts a fresh worker
-      for (const p of pending.values()) p.reject(err);
-      pending.clear();
+      pending.rejectAll(err);
     };
     w.on('error', fail);
     w.on('exit', (code) => fail(new Error(`the inference worker stopped (exit code ${code})`)));
@@ -72,9 +69,7 @@ export function createInferenceService(options: { workerPath?: string } = {}): I
   };
 
   const viaWorker = (req: Omit<WorkerRequest, 'id'>): Promise<WorkerReply> =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
+    pending.send((id) => {
       const w = getWorker();
       w.ref();
       w.postMessage({ ...req, id });
@@ -102,8 +97,7 @@ export function createInferenceService(options: { workerPath?: string } = {}): I
     dispose() {
       const w = worker;
       worker = undefined;
-      for (const p of pending.values()) p.reject(new Error('the inference service was disposed'));
-      pending.clear();
+      pending.rejectAll(new Error('the inference service was disposed'));
       void w?.terminate();
     },
   };
