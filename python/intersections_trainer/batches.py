@@ -11,13 +11,26 @@ from .preprocess import resized
 
 
 class PixelCache:
-    """Preprocessed pixel values of every example, computed once (small images) or on demand."""
+    """Preprocessed pixel values of every example, computed once (small images) or on demand.
 
-    def __init__(self, examples: list[Example], processor, preload: bool):
+    With `order` (the example indices in the order the training loop will ask for them), the
+    preloading runs on a background thread in that order while the loop already trains: the
+    loop uses one core, decoding and resizing (which release the GIL) the other. A micro-batch
+    the thread has not reached yet is processed by the loop itself, one it is working on is
+    waited for. 15,000 mixed images took ~40 s before the first step; now the first epoch ends
+    about that much sooner. Without `order`, everything is preloaded first on two threads."""
+
+    def __init__(self, examples: list[Example], processor, preload: bool, order: list[list[int]] | None = None):
         self.examples = examples
         self.processor = processor
         self.cache: dict[int, Any] = {}
-        if preload:
+        self._ahead: _Prefetcher | None = None
+        if preload and order is not None:
+            seen: set[int] = set()
+            chunks = [[i for i in chunk if not (i in seen or seen.add(i))] for chunk in order]
+            chunks.append([i for i in range(len(examples)) if i not in seen])
+            self._ahead = _Prefetcher([c for c in chunks if c], self._process, self._store)
+        elif preload:
             # Two threads: decoding and resizing large PNGs (BlindTest's 1152 px) is most of the
             # preloading time, and Pillow releases the GIL for both (1,500 mixed images: 5.8-6.4 s
             # instead of 10-12 s on the 2-core machine).
@@ -26,19 +39,72 @@ class PixelCache:
             chunks = [list(range(s, min(s + 64, len(examples)))) for s in range(0, len(examples), 64)]
             with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
                 for idx, pixels in zip(chunks, pool.map(self._process, chunks)):
-                    for i, px in zip(idx, pixels):
-                        self.cache[i] = px.to(dtype=_half_dtype())
+                    self._store(idx, pixels)
 
     def _process(self, idx: list[int]):
         ip = self.processor.image_processor
         images = resized([self.examples[i].load_image() for i in idx], ip)
         return ip(images, return_tensors="pt")["pixel_values"]
 
+    def _store(self, idx: list[int], pixels) -> None:
+        for i, px in zip(idx, pixels):
+            self.cache[i] = px.to(dtype=_half_dtype())
+
     def get(self, idx: list[int]):
         import torch
+        if self._ahead is not None:
+            for i in idx:
+                if i not in self.cache:
+                    self._ahead.ensure(i)
         missing = [i for i in idx if i not in self.cache]
         fresh = dict(zip(missing, self._process(missing))) if missing else {}
         return torch.stack([(self.cache[i] if i in self.cache else fresh[i]).float() for i in idx])
+
+
+class _Prefetcher:
+    """Processes chunks of examples on a daemon thread, in order; `ensure(i)` makes sure the
+    chunk holding example i is done: by the calling thread when the background one has not
+    claimed it yet, else by waiting for it. A chunk that fails (a corrupt image) is left to
+    the caller, which then processes the example itself and reports the error."""
+
+    def __init__(self, chunks: list[list[int]], process, store):
+        import threading
+
+        self.chunks, self.process, self.store = chunks, process, store
+        self.chunk_of = {i: c for c, chunk in enumerate(chunks) for i in chunk}
+        self.claimed = [False] * len(chunks)
+        self.done = [threading.Event() for _ in chunks]
+        self.lock = threading.Lock()
+        # a daemon thread: a cancelled or failed run exits without waiting for the rest
+        threading.Thread(target=self._run, name="preload", daemon=True).start()
+
+    def _claim(self, c: int) -> bool:
+        with self.lock:
+            mine = not self.claimed[c]
+            self.claimed[c] = True
+        return mine
+
+    def _do(self, c: int) -> None:
+        try:
+            self.store(self.chunks[c], self.process(self.chunks[c]))
+        except Exception:  # noqa: BLE001 - the caller processes the example again and raises
+            pass
+        finally:
+            self.done[c].set()
+
+    def _run(self) -> None:
+        for c in range(len(self.chunks)):
+            if self._claim(c):
+                self._do(c)
+
+    def ensure(self, i: int) -> None:
+        c = self.chunk_of.get(i)
+        if c is None:
+            return
+        if self._claim(c):
+            self._do(c)
+        else:
+            self.done[c].wait()
 
 
 def _half_dtype():

@@ -219,7 +219,6 @@ class Trainer:
                     + (" with bf16" if bf16 else ""))
         templates = TextTemplates(processor, cfg.prompt)
         preload = processor.image_processor.size["height"] <= 224 and len(train_ex) <= 20000
-        train_px = PixelCache(train_ex, processor, preload)
         eval_px = PixelCache(eval_ex, processor, preload)
 
         params = [p for p in model.parameters() if p.requires_grad]
@@ -236,6 +235,10 @@ class Trainer:
         if last is not None:
             state = checkpoints.restore(last, model, optimizer, scheduler, accel)
             self.ev.log(f"resumed from {last} at step {state['step']}")
+        # the training images are preloaded in the background, in the order the loop asks for them
+        first = state["step"] * cfg.grad_accum
+        train_px = PixelCache(train_ex, processor, preload,
+                              order=[order.indices(k) for k in range(first, first + order.per_epoch)])
         self.install_signal_handlers()
 
         info = {"base_ckpt": cfg.ckpt_id, "mode": cfg.mode, "init": "random" if cfg.ckpt_id == TINY_CKPT_ID else cfg.init,

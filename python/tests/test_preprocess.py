@@ -1,7 +1,7 @@
 """Resizing with Pillow before the image processor (preprocess.py) gives the processor's own
-pixel values, bit for bit, for every kind of picture it meets."""
-import io
-
+pixel values, bit for bit, for every kind of picture it meets; the trainer's pixel cache holds
+those values whether it preloads up front or in the background while the loop trains."""
+import pytest
 import torch
 from PIL import Image, ImageDraw
 
@@ -47,3 +47,29 @@ def test_the_trainers_cache_holds_the_processors_pixel_values(tmp_path):
     got = cache.get(list(range(len(examples))))
     # the cache stores float16: equal to the processor's values rounded the same way
     assert torch.equal(got, expected.to(torch.float16).float())
+
+
+def test_background_preloading_in_the_loops_order_gives_the_same_pixels(tmp_path):
+    ds = make_dataset(tmp_path / "ds", {"train": 30}, size=300)
+    examples = load_split(ds, "train")
+    processor = build_tiny_processor()
+    upfront = PixelCache(examples, processor, preload=True)
+    order = [[7, 3, 11], [0, 29, 5], [12, 7, 1]]  # a repeat, and most examples not in the first epoch
+    ahead = PixelCache(examples, processor, preload=True, order=order)
+    # asked in another order than announced: the loop processes what the thread has not reached
+    for idx in ([29, 0], [28, 27, 26], list(range(30)), order[0]):
+        assert torch.equal(ahead.get(idx), upfront.get(idx))
+    assert sorted(ahead.cache) == list(range(30))
+
+
+def test_a_corrupt_image_fails_the_batch_that_needs_it_not_the_thread(tmp_path):
+    from intersections_trainer.data import DataError
+
+    ds = make_dataset(tmp_path / "ds", {"train": 9}, size=64)
+    examples = load_split(ds, "train")
+    examples[4].image_bytes = b"not a png"
+    cache = PixelCache(examples, build_tiny_processor(), preload=True, order=[[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+    assert cache.get([0, 1, 2]).shape[0] == 3
+    assert cache.get([8, 6]).shape[0] == 2
+    with pytest.raises(DataError, match="cannot decode"):
+        cache.get([3, 4])
