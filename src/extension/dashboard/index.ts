@@ -20,7 +20,6 @@ function runDirs(arg: unknown, selected: unknown): string[] {
 
 export function registerDashboard(s: Services): vscode.Disposable[] {
   const changed = new vscode.EventEmitter<unknown>();
-  const subs = [s.jobs.onChange(() => changed.fire(undefined)), s.jobs.onEnd(() => changed.fire(undefined))];
   const deps: DashboardDeps = { log: s.log, isLive: (d) => Boolean(s.jobs.trainingIn(d)), onJobsChanged: changed.event };
   const extensionUri = s.context.extensionUri;
 
@@ -61,5 +60,5 @@ export function registerDashboard(s: Services): vscode.Disposable[] {
     },
   });
 
-  return [open, compare, serializer, changed, { dispose: () => subs.forEach((u) => u()) }];
+  return [open, compare, serializer, changed, s.jobs.onChange(() => changed.fire(undefined)), s.jobs.onEnd(() => changed.fire(undefined))];
 }

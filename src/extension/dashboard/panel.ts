@@ -7,6 +7,7 @@ import { DASHBOARD_VIEW_TYPE, validateWebviewMessage, type HostMessage, type Run
 import { makeNonce } from '../gallery/html';
 import { dashboardHtml } from './html';
 import { DashboardSession } from './session';
+import { Disposable } from '../disposable';
 
 /** How often the runs' files are looked at: a stat per run, a read only when they grew. */
 const POLL_MS = 300;
@@ -19,10 +20,8 @@ export interface DashboardDeps {
   onJobsChanged: vscode.Event<unknown>;
 }
 
-export class DashboardPanel {
+export class DashboardPanel extends Disposable {
   private static readonly open = new Set<DashboardPanel>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private timer: ReturnType<typeof setInterval> | undefined;
   private polling = false;
   private ready = false;
   private cards: RunCard[] = [];
@@ -42,7 +41,9 @@ export class DashboardPanel {
   }
 
   constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, readonly session: DashboardSession, private readonly deps: DashboardDeps) {
+    super();
     DashboardPanel.open.add(this);
+    this.register({ dispose: () => DashboardPanel.open.delete(this) });
     panel.webview.options = DashboardPanel.webviewOptions(extensionUri);
     const names = session.runs.map((r) => path.basename(r.dir));
     panel.title = names.length > 1 ? `Compare: ${names.join(', ')}` : `Run: ${names[0]}`;
@@ -52,12 +53,11 @@ export class DashboardPanel {
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'dashboard.js')).toString(),
       title: panel.title,
     });
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((msg) => void this.onMessage(msg)),
-      panel.onDidDispose(() => this.dispose()),
-      deps.onJobsChanged(() => void this.postCards(false)),
-    );
-    this.timer = setInterval(() => void this.tick(), POLL_MS);
+    this.register(panel.webview.onDidReceiveMessage((msg) => void this.onMessage(msg)));
+    this.register(panel.onDidDispose(() => this.dispose()));
+    this.register(deps.onJobsChanged(() => void this.postCards(false)));
+    const timer = setInterval(() => void this.tick(), POLL_MS);
+    this.register({ dispose: () => clearInterval(timer) });
   }
 
   private post(msg: HostMessage): void {
@@ -122,12 +122,5 @@ export class DashboardPanel {
         void vscode.window.showInformationMessage(`Copied the command that reproduces ${card.name}.`);
         break;
     }
-  }
-
-  dispose(): void {
-    DashboardPanel.open.delete(this);
-    if (this.timer) clearInterval(this.timer);
-    for (const d of this.disposables) d.dispose();
-    this.disposables.length = 0;
   }
 }

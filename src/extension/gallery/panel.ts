@@ -7,6 +7,7 @@ import { GALLERY_VIEW_TYPE, type HostMessage } from '../../core/galleryProtocol'
 import { galleryHtml, makeNonce } from './html';
 import { isRunWithPredictions, predictionSplits, readMetrics } from './runFiles';
 import { GallerySession } from './session';
+import { Disposable } from '../disposable';
 
 export interface GalleryDeps { log: vscode.LogOutputChannel }
 
@@ -44,10 +45,10 @@ export async function pickRun(title: string, exclude: string[] = []): Promise<st
   return choice?.run;
 }
 
-export class GalleryPanel {
+export class GalleryPanel extends Disposable {
   private static readonly open = new Set<GalleryPanel>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private watchers: vscode.Disposable[] = [];
+  /** The file watchers of the runs shown (replaced when a run to compare is picked). */
+  private readonly watchers = this.register(new Disposable());
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Shows a gallery for the runs, revealing an open one that already shows them. */
@@ -66,7 +67,9 @@ export class GalleryPanel {
   }
 
   constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, readonly session: GallerySession, private readonly deps: GalleryDeps) {
+    super();
     GalleryPanel.open.add(this);
+    this.register({ dispose: () => { GalleryPanel.open.delete(this); if (this.reloadTimer) clearTimeout(this.reloadTimer); } });
     panel.webview.options = GalleryPanel.webviewOptions(extensionUri);
     this.updateTitle();
     panel.webview.html = galleryHtml({
@@ -75,10 +78,8 @@ export class GalleryPanel {
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'gallery.js')).toString(),
       title: panel.title,
     });
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((msg) => void this.onMessage(msg)),
-      panel.onDidDispose(() => this.dispose()),
-    );
+    this.register(panel.webview.onDidReceiveMessage((msg) => void this.onMessage(msg)));
+    this.register(panel.onDidDispose(() => this.dispose()));
     this.watchRuns();
   }
 
@@ -89,13 +90,12 @@ export class GalleryPanel {
 
   /** Reloads when a run's predictions or metrics change (e.g. an evaluation finished). */
   private watchRuns(): void {
-    for (const w of this.watchers) w.dispose();
-    this.watchers = this.session.runs.map((r) => {
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(r), '{predictions-*.jsonl,metrics.json}'));
+    this.watchers.clear();
+    for (const r of this.session.runs) {
+      const w = this.watchers.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(r), '{predictions-*.jsonl,metrics.json}')));
       const changed = () => this.scheduleReload();
       w.onDidChange(changed); w.onDidCreate(changed); w.onDidDelete(changed);
-      return w;
-    });
+    }
   }
 
   private scheduleReload(): void {
@@ -138,13 +138,5 @@ export class GalleryPanel {
       this.updateTitle();
       this.post(reply);
     }
-  }
-
-  dispose(): void {
-    GalleryPanel.open.delete(this);
-    if (this.reloadTimer) clearTimeout(this.reloadTimer);
-    for (const d of [...this.disposables, ...this.watchers]) d.dispose();
-    this.disposables.length = 0;
-    this.watchers = [];
   }
 }

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { JobEvent } from '../../core/events';
 import { ProcessJob, ProcessJobResult, startProcessJob } from '../../core/processJob';
 import { JobState, finalStatus, initialJobState, reduceJobEvent } from '../viewModels/jobState';
+import { Disposable, type DisposableLike } from '../disposable';
 
 export interface JobSpec {
   /** The CLI verb and its arguments (e.g. ['train', '--json', ...]). */
@@ -43,25 +44,28 @@ export interface JobManagerOptions {
 
 interface Internal extends Job { process?: ProcessJob; resolve(s: JobState): void; cancelRequested: boolean }
 
-export class JobManager {
+export class JobManager extends Disposable {
   private readonly emitter = new EventEmitter();
   private readonly jobs = new Map<number, Internal>();
   private readonly queue: Internal[] = [];
   private nextId = 1;
 
-  constructor(private readonly opts: JobManagerOptions) {}
+  constructor(private readonly opts: JobManagerOptions) {
+    super();
+    this.register({ dispose: () => this.emitter.removeAllListeners() });
+  }
 
   /** Called for every event of every job, after the job's state was updated. */
-  onEvent(listener: (job: Job, event: JobEvent) => void): () => void { return this.on('event', listener); }
+  onEvent(listener: (job: Job, event: JobEvent) => void): DisposableLike { return this.on('event', listener); }
   /** Called whenever a job's status or progress changes (including start and end). */
-  onChange(listener: (job: Job) => void): () => void { return this.on('change', listener); }
+  onChange(listener: (job: Job) => void): DisposableLike { return this.on('change', listener); }
   /** Called once when a job ends. */
-  onEnd(listener: (job: Job) => void): () => void { return this.on('end', listener); }
+  onEnd(listener: (job: Job) => void): DisposableLike { return this.on('end', listener); }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private on(name: string, listener: (...a: any[]) => void): () => void {
+  private on(name: string, listener: (...a: any[]) => void): DisposableLike {
     this.emitter.on(name, listener);
-    return () => this.emitter.off(name, listener);
+    return { dispose: () => this.emitter.off(name, listener) };
   }
 
   /** Jobs that are queued or running, oldest first. */
@@ -147,11 +151,11 @@ export class JobManager {
     return { exitCode: r.exitCode, events, error: r.error ? { message: r.error.message, hint: r.error.hint } : undefined, timedOut };
   }
 
-  /** Cancels everything (extension deactivation). */
-  dispose(): void {
+  /** Cancels everything (extension deactivation), then drops the listeners. */
+  override dispose(): void {
     for (const j of [...this.queue]) this.cancel(j.id);
     for (const j of this.active()) this.cancel(j.id, 3000);
-    this.emitter.removeAllListeners();
+    super.dispose();
   }
 
   private async launch(job: Internal): Promise<void> {

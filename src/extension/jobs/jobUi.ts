@@ -6,21 +6,21 @@ import type { JobEvent } from '../../core/events';
 import { Job, JobManager } from './jobManager';
 import { endMessage, percent, statusBarText, statusBarTooltip } from '../viewModels/jobState';
 import { redact } from '../viewModels/format';
+import { Disposable } from '../disposable';
 
 
 export interface EndAction { title: string; run(): unknown }
 
-export class JobUi implements vscode.Disposable {
+export class JobUi extends Disposable {
   private readonly items = new Map<number, vscode.StatusBarItem>();
   private readonly endActions = new Map<number, (job: Job) => EndAction[]>();
-  private readonly disposers: (() => void)[] = [];
 
   constructor(private readonly jobs: JobManager, readonly log: vscode.LogOutputChannel) {
-    this.disposers.push(
-      jobs.onChange((job) => this.update(job)),
-      jobs.onEvent((job, e) => this.logEvent(job, e)),
-      jobs.onEnd((job) => this.ended(job)),
-    );
+    super();
+    this.register({ dispose: () => { for (const item of this.items.values()) item.dispose(); this.items.clear(); } });
+    this.register(jobs.onChange((job) => this.update(job)));
+    this.register(jobs.onEvent((job, e) => this.logEvent(job, e)));
+    this.register(jobs.onEnd((job) => this.ended(job)));
   }
 
   /** Log line of a child process (stderr or non-event stdout). */
@@ -50,7 +50,7 @@ export class JobUi implements vscode.Disposable {
           progress.report({ increment: Math.max(0, pct - last), message: j.state.status === 'queued' ? 'queued (waits for the running training job)' : text });
           last = Math.max(last, pct);
         });
-        try { await job.ended; } finally { off(); }
+        try { await job.ended; } finally { off.dispose(); }
       },
     );
   }
@@ -140,11 +140,5 @@ export class JobUi implements vscode.Disposable {
     this.items.get(id)?.dispose();
     this.items.delete(id);
     this.endActions.delete(id);
-  }
-
-  dispose(): void {
-    this.disposers.forEach((d) => d());
-    for (const item of this.items.values()) item.dispose();
-    this.items.clear();
   }
 }

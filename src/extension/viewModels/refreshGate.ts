@@ -3,7 +3,7 @@
 // training run yet" while a run trained from the terminal, whatever the later file events), and
 // a hidden view does not need refreshes. So: nothing before the first listing has been handed
 // over (that listing is fresh), nothing while hidden (one refresh when shown again).
-// Pure: no `vscode` import, so it is unit-tested.
+// TreeRefresh adds the throttle both tree views use. Pure: no `vscode` import, so it is unit-tested.
 export class RefreshGate {
   private ready = false;
   private stale = false;
@@ -35,5 +35,41 @@ export class RefreshGate {
     if (!visible || !this.stale) return false;
     this.stale = false;
     return true;
+  }
+}
+
+/** A tree view's refresh: throttled, and held back by a RefreshGate. `fire` tells VS Code the tree changed. */
+export class TreeRefresh {
+  private readonly gate = new RefreshGate();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly fire: () => void) {}
+
+  /**
+   * Refreshes at most once per `delayMs` (a generator writes many files, a trainer many events):
+   * a pending refresh is not pushed back, so steady activity still refreshes. 0 = now.
+   */
+  request(delayMs = 400): void {
+    if (!this.gate.request()) return;
+    if (this.timer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => { this.timer = undefined; this.fire(); }, delayMs);
+  }
+
+  /** The view was shown or hidden: one refresh when shown after changes it held back. */
+  setVisible(visible: boolean): void {
+    if (this.gate.setVisible(visible)) this.request(0);
+  }
+
+  /** The view's root was listed: once more a little later when changes came during the first listing. */
+  listed(): void {
+    if (this.gate.listed()) this.request(1500);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }

@@ -10,7 +10,7 @@ import {
   IMAGE_PAGE, attributeGroups, attributeValueTitle, datasetDescription, labelDescription, labelTitle, moreLabel, rowDescription, rowLabel, rowTooltip,
   sortedLabels, splitDescription, type RowAttribute,
 } from '../viewModels/datasetLabels';
-import { RefreshGate } from '../viewModels/refreshGate';
+import { RefreshingTree } from './refreshingTree';
 import { SCANNED_CONTEXT } from '../viewModels/viewContext';
 
 export type DatasetNode =
@@ -23,36 +23,15 @@ export type DatasetNode =
   | { kind: 'more'; root: string; labelKey: string; shown: number; total: number }
   | { kind: 'message'; text: string; detail?: string; root?: string };
 
-export class DatasetsView implements vscode.TreeDataProvider<DatasetNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<DatasetNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
+export class DatasetsView extends RefreshingTree<DatasetNode> {
   /** How many images each label node shows (key: root \0 split \0 label). */
   private readonly pages = new Map<string, number>();
   private readonly labelNodes = new Map<string, DatasetNode>();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly gate = new RefreshGate();
   /** The datasets of the last listing, for the commands' quick picks. */
   datasets: DatasetInfo[] = [];
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
-
-  /** Follows the tree view's visibility (see RefreshGate). */
-  attach(view: vscode.TreeView<DatasetNode>): vscode.Disposable {
-    this.gate.setVisible(view.visible);
-    return view.onDidChangeVisibility((e) => { if (this.gate.setVisible(e.visible)) this.refresh(0); });
-  }
-
-  /**
-   * Refreshes at most once per `delayMs` (a generator writes many files, a trainer many events):
-   * a pending refresh is not pushed back, so steady activity still refreshes. 0 = now.
-   */
-  refresh(delayMs = 400): void {
-    if (!this.gate.request()) return;
-    if (this.timer) {
-      if (delayMs > 0) return;
-      clearTimeout(this.timer);
-    }
-    this.timer = setTimeout(() => { this.timer = undefined; this.changed.fire(undefined); }, delayMs);
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    super();
   }
 
   /** Shows more images under a label ("more…" node). */
@@ -136,7 +115,7 @@ export class DatasetsView implements vscode.TreeDataProvider<DatasetNode>, vscod
     try {
       if (!node) {
         const roots = await this.roots();
-        if (this.gate.listed()) this.refresh(1500);
+        this.rootListed();
         return roots;
       }
       if (node.kind === 'dataset') return node.info.splits.map((split) => ({ kind: 'split', root: node.root, info: node.info, split }));
@@ -213,11 +192,6 @@ export class DatasetsView implements vscode.TreeDataProvider<DatasetNode>, vscod
     const file = path.join(dir, safe.replace(/\.(png|jpe?g|webp)$/i, '') + ext);
     await fsp.writeFile(file, bytes);
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true });
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.changed.dispose();
   }
 }
 

@@ -3,34 +3,30 @@
 import * as vscode from 'vscode';
 import type { JobManager } from '../jobs/jobManager';
 import { RunInfo, findRunFolders, readRun, runContextValue, runFoldersSignature } from '../viewModels/runFolders';
-import { RefreshGate } from '../viewModels/refreshGate';
+import { RefreshingTree } from './refreshingTree';
 import { runDescription, runIcon, runTooltip } from '../viewModels/runStatus';
 import { SCANNED_CONTEXT } from '../viewModels/viewContext';
 
 const POLL_MS = 5000;
 
-export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<RunInfo | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly gate = new RefreshGate();
+export class RunsView extends RefreshingTree<RunInfo> {
   /** While the view is visible: a look for changes the file watcher missed (see attach). */
   private poll: NodeJS.Timeout | undefined;
   private listedSignature = '';
   /** The runs of the last listing. */
   runs: RunInfo[] = [];
 
-  constructor(private readonly jobs: JobManager, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly jobs: JobManager, private readonly log: vscode.LogOutputChannel) {
+    super();
+    this.register({ dispose: () => this.setPolling(false) });
+  }
 
-  /** Follows the tree view's visibility (see RefreshGate). */
-  attach(view: vscode.TreeView<RunInfo>): vscode.Disposable {
-    this.gate.setVisible(view.visible);
+  /** Follows the tree view's visibility (see RefreshGate), and polls while it is visible. */
+  override attach(view: vscode.TreeView<RunInfo>): vscode.Disposable {
     this.setPolling(view.visible);
-    const sub = view.onDidChangeVisibility((e) => {
-      this.setPolling(e.visible);
-      if (this.gate.setVisible(e.visible)) this.refresh(0);
-    });
-    return { dispose: () => { sub.dispose(); this.setPolling(false); } };
+    const polling = view.onDidChangeVisibility((e) => this.setPolling(e.visible));
+    const gate = super.attach(view);
+    return { dispose: () => { gate.dispose(); polling.dispose(); this.setPolling(false); } };
   }
 
   /**
@@ -49,19 +45,6 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
       clearInterval(this.poll);
       this.poll = undefined;
     }
-  }
-
-  /**
-   * Refreshes at most once per `delayMs` (a generator writes many files, a trainer many events):
-   * a pending refresh is not pushed back, so steady activity still refreshes. 0 = now.
-   */
-  refresh(delayMs = 400): void {
-    if (!this.gate.request()) return;
-    if (this.timer) {
-      if (delayMs > 0) return;
-      clearTimeout(this.timer);
-    }
-    this.timer = setTimeout(() => { this.timer = undefined; this.changed.fire(undefined); }, delayMs);
   }
 
   getTreeItem(r: RunInfo): vscode.TreeItem {
@@ -87,7 +70,7 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
     const signature = await runFoldersSignature(dirs);
     this.runs = await this.listRuns(dirs);
     this.listedSignature = signature;
-    if (this.gate.listed()) this.refresh(1500);
+    this.rootListed();
     return this.runs;
   }
 
@@ -110,11 +93,5 @@ export class RunsView implements vscode.TreeDataProvider<RunInfo>, vscode.Dispos
     for (const f of vscode.workspace.workspaceFolders ?? []) for (const d of await findRunFolders(f.uri.fsPath)) dirs.add(d);
     for (const j of this.jobs.active()) { const d = j.spec.runDir ?? j.state.runDir; if (d && j.spec.training) dirs.add(d); }
     return dirs;
-  }
-
-  dispose(): void {
-    this.setPolling(false);
-    if (this.timer) clearTimeout(this.timer);
-    this.changed.dispose();
   }
 }
