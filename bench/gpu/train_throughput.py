@@ -82,7 +82,8 @@ def ours(args, mode: str, device: str) -> dict:
 
     from intersections_trainer.modeling import apply_mode
     from intersections_trainer.tiny import DEFAULT_PROMPT
-    from intersections_trainer.train import answer_loss_sum, cosine_with_warmup
+    from intersections_trainer.scoring import answer_loss_sum
+    from intersections_trainer.train import cosine_with_warmup
 
     cuda = device.startswith("cuda")
     bf16 = cuda and torch.cuda.is_bf16_supported()

@@ -134,6 +134,16 @@ class TextTemplates:
         self.answer_ids = {label: self.rows[label]["input_ids"][len(self.prefix["input_ids"]):-1].tolist()
                            for label in self.rows}
 
+    @property
+    def answer_token_ids(self) -> list[list[int]]:
+        """The tokens of each answer, in label order (scoring.answer_scores)."""
+        return [self.answer_ids[label] for label in range(len(ANSWERS))]
+
+    def prefix_rows(self, pixel_values) -> dict[str, Any]:
+        """The prompt's token rows for a batch of images, on their device."""
+        n = pixel_values.shape[0]
+        return {k: v.unsqueeze(0).expand(n, -1).to(pixel_values.device) for k, v in self.prefix.items()}
+
     def batch(self, labels: list[int]):
         import torch
         length = max(len(self.rows[lb]["input_ids"]) for lb in labels)

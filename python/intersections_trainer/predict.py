@@ -18,6 +18,7 @@ from typing import Any, Callable
 from .answers import ANSWERS, parse_answer
 from .augment import views_for
 from .events import EventWriter
+from .scoring import answer_scores, first_token_scores, forced_scores
 from .preprocess import resized
 
 MAX_IMAGE_SIDE = 4096
@@ -147,9 +148,11 @@ def run_inference(model, processor, images, prompt: str, batch_size: int = 8,
         n_prompt = inputs["input_ids"].shape[1]
         first = torch.log_softmax(out.logits[0].float(), dim=-1)
         if views > 1:
-            scores = _scores_over_views(model, processor, inputs, ans_ids, single, views)
+            scores = _scores_over_views(model, processor, inputs, ans_ids, views)
+        elif single:  # the first generated step's log-probabilities: no extra forward
+            scores = _as_dicts(first_token_scores(first, ans_ids))
         else:
-            scores = _scores_single(first, ans_ids) if single else _scores_forced(model, inputs, ans_ids)
+            scores = _as_dicts(forced_scores(model, inputs, inputs["pixel_values"], ans_ids))
         for i in range(len(chunk)):
             gen = out.sequences[i, n_prompt:].tolist()
             text = tok.decode(gen, skip_special_tokens=True).strip()
@@ -168,17 +171,12 @@ def run_inference(model, processor, images, prompt: str, batch_size: int = 8,
     return results
 
 
-def _scores_single(first_logprobs, ans_ids) -> list[dict[str, float]]:
-    return [{a: round(float(first_logprobs[i, t[0]]), 6) for a, t in zip(ANSWERS, ans_ids)}
-            for i in range(first_logprobs.shape[0])]
-
-
 def best_answer(scores: dict[str, float]) -> int:
     """The count whose answer scores highest (the first on a tie)."""
     return parse_answer(max(ANSWERS, key=lambda a: scores[a]))
 
 
-def _scores_over_views(model, processor, inputs, ans_ids, single: bool, views: int) -> list[dict[str, float]]:
+def _scores_over_views(model, processor, inputs, ans_ids, views: int) -> list[dict[str, float]]:
     """Per-answer log-likelihoods added over the symmetric views of each image (augment.py)."""
     import torch
 
@@ -188,36 +186,14 @@ def _scores_over_views(model, processor, inputs, ans_ids, single: bool, views: i
     px = inputs["pixel_values"]
     rep = {k: v.repeat(views, *([1] * (v.dim() - 1))) for k, v in inputs.items() if k != "pixel_values"}
     rep["pixel_values"] = symmetric_views(px.float(), ip.image_mean, ip.image_std).to(px.dtype)
-    if single:
-        with torch.inference_mode():
-            logits = model(**rep, logits_to_keep=1).logits[:, -1].float()
-        per_view = torch.log_softmax(logits, dim=-1)[:, [t[0] for t in ans_ids]]
-    else:
-        forced = _scores_forced(model, rep, ans_ids)
-        per_view = torch.tensor([[row[a] for a in ANSWERS] for row in forced])
-    total = combine_views(per_view.double(), views)
-    return [{a: round(float(total[i, k]), 6) for k, a in enumerate(ANSWERS)} for i in range(total.shape[0])]
+    with torch.inference_mode():
+        per_view = answer_scores(model, rep, rep["pixel_values"], ans_ids)
+    return _as_dicts(combine_views(per_view.double(), views))
 
 
-def _scores_forced(model, inputs, ans_ids) -> list[dict[str, float]]:
-    """Teacher-forced log-likelihood of multi-token answers (prefix bidirectional, answer causal)."""
-    import torch
-
-    n = inputs["input_ids"].shape[0]
-    out: list[dict[str, float]] = [{} for _ in range(n)]
-    for a, t in zip(ANSWERS, ans_ids):
-        ids = torch.tensor(t, device=inputs["input_ids"].device).expand(n, -1)
-        full = torch.cat([inputs["input_ids"], ids], dim=1)
-        tti = torch.cat([torch.zeros_like(inputs["input_ids"]), torch.ones_like(ids)], dim=1)
-        mask = torch.ones_like(full)
-        with torch.inference_mode():
-            logits = model(input_ids=full, pixel_values=inputs["pixel_values"], attention_mask=mask,
-                           token_type_ids=tti).logits.float()
-        lp = torch.log_softmax(logits[:, -len(t) - 1:-1], dim=-1)
-        total = lp.gather(-1, ids.unsqueeze(-1)).squeeze(-1).sum(-1)
-        for i in range(n):
-            out[i][a] = round(float(total[i]), 6)
-    return out
+def _as_dicts(scores) -> list[dict[str, float]]:
+    """[n, answers] scores as one {answer: log-likelihood} per image, rounded for the files."""
+    return [{a: round(float(scores[i, k]), 6) for k, a in enumerate(ANSWERS)} for i in range(scores.shape[0])]
 
 
 # ---------------------------------------------------------------- CLI

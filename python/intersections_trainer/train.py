@@ -27,6 +27,7 @@ from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
 from . import ownership
 from . import resources
+from .scoring import answer_loss_sum, answer_scores
 from .tiny import TINY_CKPT_ID
 
 # ----------------------------------------------------------------------------- set-up helpers
@@ -53,59 +54,6 @@ def total_steps_for(cfg: TrainConfig, n_train: int, world: int) -> int:
         return int(cfg.max_steps)
     per_step = cfg.batch_size * cfg.grad_accum * world
     return max(1, math.ceil(float(cfg.epochs or 1.0) * n_train / per_step))
-
-
-# ----------------------------------------------------------------------------- loss and scoring
-
-def answer_loss_sum(model, batch, pixel_values):
-    """Sum of token cross-entropies over the answer (+eos) tokens and their count.
-
-    Only the logits that predict suffix tokens are computed (logits_to_keep): with PaliGemma's
-    257k vocabulary the full logits would dominate memory.
-    """
-    import torch
-    import torch.nn.functional as F
-
-    labels = batch["labels"]
-    first = int((labels != -100).float().argmax(dim=1).min())
-    keep = labels.shape[1] - first + 1
-    out = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
-                attention_mask=batch["attention_mask"], pixel_values=pixel_values, logits_to_keep=keep)
-    logits = out.logits[:, :-1, :].float()
-    target = labels[:, labels.shape[1] - keep + 1:]
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=-100,
-                           reduction="sum")
-    return loss, int((target != -100).sum())
-
-
-def score_answers(model, templates: TextTemplates, pixel_values):
-    """Log-likelihood of each answer "0", "1", "2" given the image and prompt: [batch, 3]."""
-    import torch
-
-    n = pixel_values.shape[0]
-    single = all(len(ids) == 1 for ids in templates.answer_ids.values())
-    if single:
-        pre = {k: v.unsqueeze(0).expand(n, -1) for k, v in templates.prefix.items()}
-        out = model(input_ids=pre["input_ids"], token_type_ids=pre["token_type_ids"],
-                    attention_mask=pre["attention_mask"], pixel_values=pixel_values, logits_to_keep=1)
-        logp = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
-        ids = [templates.answer_ids[lb][0] for lb in range(len(ANSWERS))]
-        return logp[:, ids]
-    scores = []
-    for lb in range(len(ANSWERS)):
-        b = templates.batch([lb] * n)
-        loss_rows = []
-        labels = b["labels"].clone()
-        labels[:, -1] = -100  # score the answer, not the eos after it
-        out = model(input_ids=b["input_ids"], token_type_ids=b["token_type_ids"],
-                    attention_mask=b["attention_mask"], pixel_values=pixel_values)
-        logp = torch.log_softmax(out.logits[:, :-1].float(), dim=-1)
-        tgt = labels[:, 1:]
-        mask = tgt != -100
-        picked = logp.gather(-1, tgt.clamp(min=0).unsqueeze(-1)).squeeze(-1) * mask
-        loss_rows = picked.sum(dim=1)
-        scores.append(loss_rows)
-    return torch.stack(scores, dim=1)
 
 
 # ----------------------------------------------------------------------------- the trainer
@@ -375,7 +323,7 @@ class Trainer:
                 # the model is scored as evaluate and predict will score it: over its views
                 views = views_for(info)
                 px_views = symmetric_views(px, ip.image_mean, ip.image_std) if views > 1 else px
-                scores = combine_views(score_answers(unwrapped, templates, px_views), views)
+                scores = combine_views(answer_scores(unwrapped, templates.prefix_rows(px_views), px_views, templates.answer_token_ids), views)
                 b = {k: v.to(accel.device) for k, v in templates.batch([eval_ex[i].label for i in idx]).items()}
                 ls, lt = answer_loss_sum(unwrapped, b, px)
                 loss_sum += float(ls)
