@@ -5,6 +5,7 @@
 // appears only when complete and an interrupted run leaves the previous state as it was.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readSmallFileSync } from './boundedFile';
 import { UserError } from './events';
 import { acquireFolderLock, faultPoint, fsyncFile, isLockFile, isWriteTemp, pidAlive, writeFileAtomic, type FolderLock } from './ownership';
 import { splitOfParquetEntry } from './datasetLayout';
@@ -143,7 +144,7 @@ export function loadDatasetInfo(root: string): IntersectionsJson | undefined {
   const file = path.join(root, INFO_FILE);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readSmallFileSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
@@ -297,7 +298,7 @@ function pendingCommits(root: string): string[] {
 
 function readPlan(tempDir: string): CommitPlan | undefined {
   try {
-    const plan = JSON.parse(fs.readFileSync(path.join(tempDir, COMMIT_FILE), 'utf8')) as CommitPlan;
+    const plan = JSON.parse(readSmallFileSync(path.join(tempDir, COMMIT_FILE))) as CommitPlan;
     return Array.isArray(plan.moves) && !datasetInfoProblem(plan.info) && typeof plan.readme === 'string' ? plan : undefined;
   } catch {
     return undefined;
@@ -329,7 +330,7 @@ export function datasetFolderState(root: string): DatasetFolderState {
 }
 
 function readText(file: string): string | undefined {
-  try { return fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+  try { return readSmallFileSync(file); } catch { return undefined; }
 }
 
 /** Whether a folder without intersections.json holds only what the interrupted first commit `plan` made. */

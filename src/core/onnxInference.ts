@@ -4,10 +4,11 @@
 // onnx/{vision_encoder,embed_tokens,decoder_model_merged}[_q4|_fp16].onnx, plus our manifest
 // intersections_onnx.json (prompt, variants, parity report). Everything is read from disk:
 // remote models are disabled, so nothing here touches the network.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ANSWERS, AnswerKey, parseAnswer } from './answers';
+import { readSmallFileSync } from './boundedFile';
 import { exceedsImageLimit, imageDimensions, MAX_IMAGE_SIDE, sniffMime } from './datasetImage';
 import { UserError } from './events';
 import { isPilResample, resizeLikePil } from './pilResize';
@@ -76,7 +77,7 @@ export function readManifest(dir: string): OnnxManifest {
     throw new UserError(`${dir} is not an ONNX export (no ${ONNX_MANIFEST})`, 'create one with: intersections export-onnx --model <run>');
   }
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as OnnxManifest;
+    return JSON.parse(readSmallFileSync(file)) as OnnxManifest;
   } catch (e) {
     throw new UserError(`cannot read ${file}: ${(e as Error).message}`, 'export the model again: intersections export-onnx --model <run>');
   }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readSmallFileSync } from './boundedFile';
 import { UserError } from './events';
 
 /** The lock file inside a folder being written (a dataset folder, a run folder). */
@@ -101,9 +102,12 @@ function processStartMs(pid: number): number | undefined {
   }
 }
 
+/** A lock file is about 100 bytes; anything larger (or not a regular file) is not one of ours. */
+const MAX_LOCK_BYTES = 64 * 1024;
+
 function readOwner(file: string): LockOwner | undefined {
   try {
-    const o = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner;
+    const o = JSON.parse(readSmallFileSync(file, MAX_LOCK_BYTES)) as LockOwner;
     return o && typeof o.pid === 'number' && typeof o.host === 'string' ? o : undefined;
   } catch {
     return undefined;

@@ -3,8 +3,9 @@
 // Writes predictions-<split>.jsonl and metrics.json into the run folder (or O) and prints a table.
 // python (default): the trainer's environment (fast on a GPU; also reads BlindTest Parquet).
 // onnx: the exported model in this process, no Python needed (our dataset formats).
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { readSmallFileSync } from '../../core/boundedFile';
 import { iterateRows } from '../../core/datasetRead';
 import { computeMetrics, crossTabLines, predictionLine, Attributes, PredictionRecord, SplitMetrics } from '../../core/evaluation';
 import { UserError, makeEvent } from '../../core/events';
@@ -115,7 +116,7 @@ async function evaluateOnnxLocked(o: OnnxEvalOptions, onnxDir: string, outDir: s
 
 function readJsonObject(file: string): Record<string, unknown> | undefined {
   try {
-    const v = JSON.parse(readFileSync(file, 'utf8'));
+    const v = JSON.parse(readSmallFileSync(file));
     return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
   } catch {
     return undefined;
