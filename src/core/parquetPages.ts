@@ -5,13 +5,12 @@
 // gigabytes. Each column chunk is walked once before its first read (cached per chunk of a cached
 // footer): every page header, its level runs and dictionary-index runs, and the offset index that
 // picks pages for narrow reads, are bounded by the row group they belong to.
-import type { ColumnChunk, FileMetaData, PageHeader, SchemaTree } from 'hyparquet';
+import type { AsyncBuffer, ColumnChunk, FileMetaData, PageHeader, SchemaTree } from 'hyparquet';
 import { parquetSchema, snappyUncompress } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { readOffsetIndex } from 'hyparquet/src/indexes.js';
 import { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } from 'hyparquet/src/schema.js';
 import { readVarInt } from 'hyparquet/src/thrift.js';
-import type { OpenParquet } from './datasetParquet';
 
 /**
  * A Snappy element of n input bytes writes at most about 22n output bytes (a 3-byte copy of 64),
@@ -28,11 +27,14 @@ const checked = new WeakSet<ColumnChunk>();
 /** Why a page cannot be decoded safely; readers report it as "cannot read <file>: <message>". */
 class PageError extends Error {}
 
+/** What the checks read: the file's bytes (an OpenParquet of datasetParquet.ts, which imports this module). */
+type ParquetBytes = { buffer: AsyncBuffer };
+
 /**
  * Checks every page of the chunks that reading rows [rowStart, rowEnd) of `columns` (top-level
  * names) would decode. Throws an Error naming the column and the bound a page breaks.
  */
-export async function checkPages(file: OpenParquet, metadata: FileMetaData, columns: string[], rowStart: number, rowEnd: number): Promise<void> {
+export async function checkPages(file: ParquetBytes, metadata: FileMetaData, columns: string[], rowStart: number, rowEnd: number): Promise<void> {
   const tree = parquetSchema(metadata);
   let groupStart = 0;
   for (const group of metadata.row_groups) {
@@ -57,7 +59,7 @@ export async function checkPages(file: OpenParquet, metadata: FileMetaData, colu
 
 interface Page { start: number; end: number; data: boolean }
 
-async function checkChunk(file: OpenParquet, tree: SchemaTree, chunk: ColumnChunk, groupRows: number): Promise<void> {
+async function checkChunk(file: ParquetBytes, tree: SchemaTree, chunk: ColumnChunk, groupRows: number): Promise<void> {
   const meta = chunk.meta_data!;
   const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
   const size = Number(meta.total_compressed_size);
@@ -232,7 +234,7 @@ function countPacked(reader: Reader, width: number, n: number, target: number): 
 }
 
 /** The offset index (used to read only the pages holding some rows) must name pages the walk found. */
-async function checkOffsetIndex(file: OpenParquet, chunk: ColumnChunk, pages: Page[], groupRows: number): Promise<void> {
+async function checkOffsetIndex(file: ParquetBytes, chunk: ColumnChunk, pages: Page[], groupRows: number): Promise<void> {
   const start = Number(chunk.offset_index_offset);
   const length = Number(chunk.offset_index_length);
   if (!(start >= 0 && length >= 0 && start + length <= file.buffer.byteLength)) throw new PageError('its offset index lies outside the file');

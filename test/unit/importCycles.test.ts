@@ -4,36 +4,12 @@
 // the WebAssembly module when it is loaded), and it hides which part depends on which.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import ts from 'typescript';
+import { importGraph as fullGraph, root } from '../support/imports';
 
-const root = path.resolve(__dirname, '..', '..');
-
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...sources(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
-
-/** The module a relative specifier names, as the bundler resolves it (x.ts, then x/index.ts). */
-function resolveModule(from: string, spec: string): string | undefined {
-  const base = path.resolve(path.dirname(from), spec);
-  return [base, `${base}.ts`, path.join(base, 'index.ts')].find((f) => f.endsWith('.ts') && fs.existsSync(f) && fs.statSync(f).isFile());
-}
-
+/** Module -> the modules it imports. */
 function importGraph(): Map<string, string[]> {
-  const graph = new Map<string, string[]>();
-  for (const file of [...sources(path.join(root, 'src')), ...sources(path.join(root, 'webview'))]) {
-    const info = ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true);
-    const deps = info.importedFiles.filter((i) => i.fileName.startsWith('.')).map((i) => resolveModule(file, i.fileName));
-    graph.set(file, deps.filter((d): d is string => d !== undefined));
-  }
-  return graph;
+  return new Map([...fullGraph()].map(([file, imports]) => [file, imports.local]));
 }
 
 /** Tarjan's strongly connected components with more than one module, or a module importing itself. */
