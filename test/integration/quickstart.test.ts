@@ -10,7 +10,9 @@ import { resolvePython } from '../../src/core/python';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-test('scripts/quickstart.sh generates, trains the tiny model, evaluates and exports', { timeout: 600_000 }, () => {
+test('scripts/quickstart.sh generates, trains the tiny model, evaluates and exports', { timeout: 1_500_000 }, () => {
+  // Two quickstart runs, each bounded: on a loaded 2-core machine (2026-12-03) the first took about
+  // 7 min and the second passed the old 580 s bound; so did the pair the old 600 s for the test.
   const py = resolvePython();
   assert.ok(py, 'needs the trainer Python (INTERSECTIONS_PYTHON or intersections setup)');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'quickstart-'));
@@ -22,7 +24,7 @@ test('scripts/quickstart.sh generates, trains the tiny model, evaluates and expo
       QUICKSTART_SPLITS: 'train=20,validation=4,test=4', QUICKSTART_TRAIN_ARGS: '--max-steps 6 --eval-every 3 --batch-size 4',
       QUICKSTART_BLINDTEST_PER_LABEL: '2',
     };
-    const first = spawnSync('bash', [path.join(ROOT, 'scripts', 'quickstart.sh')], { cwd: ROOT, env, encoding: 'utf8', timeout: 580_000 });
+    const first = spawnSync('bash', [path.join(ROOT, 'scripts', 'quickstart.sh')], { cwd: ROOT, env, encoding: 'utf8', timeout: 720_000 });
     assert.equal(first.status, 0, first.stderr.slice(-3000));
     const info = JSON.parse(readFileSync(path.join(dataset, 'intersections.json'), 'utf8'));
     assert.equal(info.parameters.style, 'mixed', 'the default recipe mixes our style and BlindTest\'s');
@@ -49,7 +51,7 @@ test('scripts/quickstart.sh generates, trains the tiny model, evaluates and expo
 
     // Re-running reuses the dataset instead of failing on it.
     const again = spawnSync('bash', [path.join(ROOT, 'scripts', 'quickstart.sh')], {
-      cwd: ROOT, env: { ...env, QUICKSTART_RUN: path.join(tmp, 'run2') }, encoding: 'utf8', timeout: 580_000,
+      cwd: ROOT, env: { ...env, QUICKSTART_RUN: path.join(tmp, 'run2') }, encoding: 'utf8', timeout: 720_000,
     });
     assert.equal(again.status, 0, again.stderr.slice(-2000));
     assert.match(again.stderr, /reusing the dataset in .*dataset/);
