@@ -76,16 +76,34 @@ export function parseEventLine(line: string): JobEvent | undefined {
 }
 
 /** Splits a stream of text chunks into complete lines (a chunk may end mid-line). */
+/** Longer lines are no events: a reader of a shared run's events.jsonl drops them (the Runs view reads 10 MB ones). */
+export const MAX_EVENT_LINE = 16 * 1024 * 1024;
+
+/**
+ * Splits a stream into lines. With `maxLine`, a line longer than that is dropped as it arrives,
+ * so a file without newlines cannot make the pending text grow without end.
+ */
 export class LineSplitter {
   private rest = '';
+  private skipping = false;
+  constructor(private readonly maxLine = Infinity) {}
   push(chunk: string): string[] {
-    const parts = (this.rest + chunk).split('\n');
+    let text = chunk;
+    if (this.skipping) {
+      const nl = text.indexOf('\n');
+      if (nl < 0) return [];
+      text = text.slice(nl + 1);
+      this.skipping = false;
+    }
+    const parts = (this.rest + text).split('\n');
     this.rest = parts.pop() ?? '';
-    return parts.filter((l) => l.length > 0);
+    if (this.rest.length > this.maxLine) { this.rest = ''; this.skipping = true; }
+    return parts.filter((l) => l.length > 0 && l.length <= this.maxLine);
   }
   flush(): string[] {
     const last = this.rest;
     this.rest = '';
+    this.skipping = false;
     return last ? [last] : [];
   }
 }

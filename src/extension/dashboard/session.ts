@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DashboardModel, scalarConfig, type ConfigValue } from '../../core/dashboardModel';
-import { LineSplitter } from '../../core/events';
+import { LineSplitter, MAX_EVENT_LINE } from '../../core/events';
 import type { DashboardAction, RunCard } from '../../core/dashboardProtocol';
 import { reproduceCommand } from '../../core/trainFlags';
 
@@ -17,7 +17,7 @@ const READ_CHUNK = 8 * 1024 * 1024;
 export class EventFileFollower {
   private offset = 0;
   private ino = -1;
-  private splitter = new LineSplitter();
+  private splitter = new LineSplitter(MAX_EVENT_LINE);
   private decoder = new TextDecoder();
 
   constructor(readonly file: string) {}
@@ -31,7 +31,7 @@ export class EventFileFollower {
       restarted = this.ino !== -1 || this.offset > 0;
       this.ino = st.ino;
       this.offset = 0;
-      this.splitter = new LineSplitter();
+      this.splitter = new LineSplitter(MAX_EVENT_LINE);
       this.decoder = new TextDecoder();
     }
     if (st.size === this.offset) return { lines: [], restarted };
