@@ -75,6 +75,17 @@ def load_split(folder: str | Path, split: str, required: bool = True) -> list[Ex
     return examples
 
 
+def read_parquet_columns(f: Path, columns: list[str]) -> dict[str, list[Any]]:
+    """Some columns of a Parquet file as lists; a damaged page (pyarrow raises OSError,
+    ArrowInvalid, ArrowMemoryError...) is a DataError naming the file, not a traceback."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(f, columns=columns).to_pydict()
+    except Exception as e:
+        raise DataError(f"cannot read {f}: {e}", "the Parquet file is damaged; regenerate the dataset") from e
+
+
 def _load_parquet(files: list[Path], split: str) -> list[Example]:
     import pyarrow.parquet as pq
 
@@ -91,9 +102,8 @@ def _load_parquet(files: list[Path], split: str) -> list[Example]:
                             "a dataset needs an 'image' column (PNG bytes) and a 'label' column "
                             "(number of crossings 0, 1 or 2)")
         check_declared_rows(f, pq.read_metadata(f))
-        table = pq.read_table(f, columns=["image", "label"])
-        images = table.column("image").to_pylist()
-        labels = table.column("label").to_pylist()
+        table = read_parquet_columns(f, ["image", "label"])
+        images, labels = table["image"], table["label"]
         for i, (img, label) in enumerate(zip(images, labels)):
             ex_id = (img or {}).get("path") if isinstance(img, dict) else None
             ex_id = ex_id or f"{split}/{f.stem}/{i}"

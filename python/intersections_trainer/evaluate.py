@@ -139,13 +139,15 @@ def _parquet_attributes(files: list[Path], split: str) -> dict[str, dict[str, An
     """line_width / image_size per row id, for the files' rows (ids as data.py builds them)."""
     import pyarrow.parquet as pq
 
+    from .data import read_parquet_columns
+
     out: dict[str, dict[str, Any]] = {}
     for f in files:
         names = pq.read_schema(f).names
         cols = [c for c in ATTRIBUTE_COLUMNS if c in names]
         if not cols or "image" not in names:
             continue
-        t = pq.read_table(f, columns=["image", *cols]).to_pydict()
+        t = read_parquet_columns(f, ["image", *cols])
         for i, img in enumerate(t["image"]):
             rid = (img or {}).get("path") if isinstance(img, dict) else None
             out[rid or f"{split}/{f.stem}/{i}"] = {c: t[c][i] for c in cols}

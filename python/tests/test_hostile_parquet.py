@@ -77,3 +77,46 @@ def test_honest_files_still_load(tmp_path):
     f = tmp_path / "ds" / "data" / "train-00000-of-00001.parquet"
     write_parquet(f, make_rows("train", 6, 16))
     assert [ex.label for ex in load_split(tmp_path / "ds", "train")] == [r["label"] for r in make_rows("train", 6, 16)]
+
+
+def _corrupt_page(path, column: str) -> None:
+    """Overwrites the first page header of `column` (row group 0) with bytes no thrift reader accepts:
+    an honest footer over a damaged page, as a truncated download or a forged file has."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_metadata(path).row_group(0)
+    chunk = next(meta.column(i) for i in range(meta.num_columns) if meta.column(i).path_in_schema == column)
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    data = bytearray(path.read_bytes())
+    data[start:start + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def damaged(tmp_path):
+    f = tmp_path / "ds" / "data" / "train-00000-of-00001.parquet"
+    write_parquet(f, make_rows("train", 6, 16))
+    return f
+
+
+def test_a_damaged_page_is_a_data_error_naming_the_file(damaged, tmp_path):
+    # Final audit (issue 11): pyarrow's OSError out of read_table was "This is a bug" and a traceback.
+    from intersections_trainer.data import read_parquet_columns
+
+    _corrupt_page(damaged, "label")
+    with pytest.raises(DataError, match=r"cannot read .*train-00000-of-00001\.parquet: ") as e:
+        load_split(tmp_path / "ds", "train")
+    assert "damaged" in e.value.hint
+    # evaluate's per-row attributes read other columns of the same files through the same reader.
+    _corrupt_page(damaged, "line_width")
+    with pytest.raises(DataError, match="cannot read"):
+        read_parquet_columns(damaged, ["image", "line_width"])
+
+
+def test_train_on_a_damaged_page_is_one_error_event_and_exit_2(damaged, tmp_path):
+    _corrupt_page(damaged, "label")
+    rc, events, err = run_trainer(["train", "--ckpt-id", "tiny", "--max-steps", "2", "--batch-size", "2",
+                                   "--dataset-folder", str(tmp_path / "ds"), "--output-dir", str(tmp_path / "run")])
+    assert rc == 2, err
+    assert events and events[-1]["event"] == "error" and "cannot read" in events[-1]["message"], events
+    assert "Traceback" not in err
