@@ -123,6 +123,20 @@ def row_attributes(meta: dict[str, Any], png: bytes | None) -> dict[str, Any]:
     return attrs
 
 
+def _batches(f: Path, pf, columns: list[str]):
+    """The file's record batches; a damaged page (pyarrow's OSError, ArrowInvalid...) is a
+    BlindTestError naming the file, not a traceback."""
+    batches = pf.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as e:
+            raise BlindTestError(f"cannot read {f}: {e}", "the Parquet file is damaged; download XAI/vlmsareblind again") from e
+        yield batch
+
+
 def load_blindtest(folder: str | Path) -> list[dict[str, Any]]:
     """Rows of the line-intersection task: {id, label, image_bytes, attributes, prompt}.
 
@@ -150,7 +164,7 @@ def load_blindtest(folder: str | Path) -> list[dict[str, Any]]:
                                  "expected columns image, task, prompt, groundtruth, metadata (XAI/vlmsareblind)")
         wanted = [c for c in ("image", "task", "prompt", "groundtruth", "metadata") if c in cols]
         i = 0
-        for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=wanted):
+        for batch in _batches(f, pf, wanted):
             data = batch.to_pydict()
             for k in range(batch.num_rows):
                 row_index, i = i, i + 1

@@ -120,3 +120,11 @@ def test_train_on_a_damaged_page_is_one_error_event_and_exit_2(damaged, tmp_path
     assert rc == 2, err
     assert events and events[-1]["event"] == "error" and "cannot read" in events[-1]["message"], events
     assert "Traceback" not in err
+
+
+def test_a_damaged_blindtest_page_is_a_blindtest_error(tmp_path):
+    root = write_blindtest(tmp_path / "bt", n=6)
+    _corrupt_page(root / "data" / "valid-00000-of-00001.parquet", "task")
+    with pytest.raises(BlindTestError, match=r"cannot read .*valid-00000-of-00001\.parquet: ") as e:
+        load_blindtest(root)
+    assert "damaged" in e.value.hint
