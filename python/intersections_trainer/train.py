@@ -7,6 +7,7 @@ Runs single-process on CPU/GPU or under `accelerate launch` (DDP; FSDP for large
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import random
@@ -83,88 +84,15 @@ class Trainer:
                 self.lock.release()
 
     def _run(self) -> int:
-        cfg = self.cfg
         require_packages()
         import torch
-        from accelerate import Accelerator
 
-        from . import modeling
-
-        setup_threads(cfg)
-        cuda = torch.cuda.is_available()
-        free = torch.cuda.mem_get_info()[0] if cuda else None
-        if cfg.mode == "qlora" and not cuda:
-            raise UserError("--mode qlora needs an NVIDIA GPU (4-bit weights with bitsandbytes); none was found",
-                            "use --mode lora (or --ckpt-id tiny on CPU), or run on a machine with a CUDA GPU "
-                            "(intersections doctor shows what torch sees)")
-        run_dir = Path(cfg.output_dir) if cfg.output_dir else None
-        if cfg.resume:
-            cfg = self.cfg = load_resume_config(cfg)
-            run_dir = Path(cfg.output_dir)
-        resolve_defaults(cfg, cuda, free)
-        validate(cfg)
-        run_dir = Path(cfg.output_dir)
-        bf16 = cuda and torch.cuda.is_bf16_supported()
-        accel = Accelerator(mixed_precision="bf16" if bf16 else "no", cpu=not cuda)
-        main = accel.is_main_process
-        self.ev.enabled = main
+        accel, bf16, run_dir, last = self._start()
+        cfg = self.cfg
         world, rank = accel.num_processes, accel.process_index
-
         ckpt_dir = run_dir / "checkpoints"
-        if ownership.visible_entries(run_dir) and not ownership.is_run_dir(run_dir):
-            raise ownership.not_ours(run_dir, "a run folder of this tool", "config.json written by train",
-                                     "choose a new or empty --output-dir (default runs/<timestamp>); nothing was changed")
-        notes: list[str] = []
-        if main:  # one writer per run folder; what a killed job left half-swapped is put right first
-            run_dir.mkdir(parents=True, exist_ok=True)
-            self.lock = ownership.lock_folder(run_dir, "train", notes.append)
-            ownership.refuse_linked_children(run_dir, ("checkpoints", "model"))
-            notes += ownership.recover_children(run_dir) + ownership.recover_children(ckpt_dir)
-        last = checkpoints.latest_checkpoint(ckpt_dir) if cfg.resume else None
-        if cfg.resume and last is None:
-            self.ev.log(f"no checkpoint in {ckpt_dir} yet: starting from the beginning", "warning")
-        if not cfg.resume and (ckpt_dir.exists() or (run_dir / "model").exists()):
-            raise UserError(f"{run_dir} already holds a run", "pass --resume to continue it, or choose another --output-dir")
-
-        public_cfg = {k: v for k, v in asdict(cfg).items()}
-        if main:  # config.json first: it marks the folder as a run of ours
-            write_json(run_dir / "config.json", {**public_cfg, "written_by": ownership.RUN_MARKER})
-            self.ev.attach_file(run_dir / "events.jsonl", append=cfg.resume)
-        self.ev.start("train", str(run_dir.resolve()), public_cfg)
-        for note in notes:
-            self.ev.log(note, "warning")
-
-        # data
-        train_ex = load_split(cfg.dataset_folder, cfg.train_split)
-        eval_ex = load_split(cfg.dataset_folder, cfg.eval_split, required=False)
-        if not eval_ex:
-            n_hold = min(300, max(3, len(train_ex) // 10))
-            order = random.Random(cfg.seed).sample(range(len(train_ex)), len(train_ex))
-            eval_ex = [train_ex[i] for i in order[:n_hold]]
-            train_ex = [train_ex[i] for i in order[n_hold:]]
-            self.ev.log(f"no '{cfg.eval_split}' split: holding out {n_hold} training images for evaluation", "warning")
-        if cfg.eval_limit and len(eval_ex) > cfg.eval_limit:
-            eval_ex = balanced_subset(eval_ex, cfg.eval_limit, cfg.seed)
-        self.ev.log(f"{len(train_ex)} training and {len(eval_ex)} evaluation images from {cfg.dataset_folder}")
-
-        # model
-        dtype = torch.bfloat16 if bf16 and cfg.mode in ("lora", "qlora") else None
-        seed_everything(cfg.seed)
-        t_build = time.time()
-        model, processor = modeling.build_base(cfg.ckpt_id, init=cfg.init, seed=cfg.seed, prompt=cfg.prompt,
-                                               dtype=dtype, quantize_4bit=cfg.mode == "qlora",
-                                               device_map={"": accel.device} if cfg.mode == "qlora" else None,
-                                               device=accel.device if cfg.init == "random" else None)
-        model = modeling.apply_mode(model, cfg.mode, cfg.lora_r, cfg.lora_alpha)
-        for p in model.parameters():  # trainable weights in fp32 (autocast does bf16 compute)
-            if p.requires_grad and p.dtype != torch.float32:
-                p.data = p.data.float()
-        n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
-        n_all = sum(p.numel() for p in model.parameters())
-        init = "random" if cfg.ckpt_id == TINY_CKPT_ID else cfg.init
-        self.ev.log(f"model {cfg.ckpt_id} ({init} init) mode {cfg.mode}: {n_train:,} of {n_all:,} parameters "
-                    f"trainable; built in {time.time() - t_build:.1f}s on {accel.device}"
-                    + (" with bf16" if bf16 else ""))
+        train_ex, eval_ex = self._examples()
+        model, processor = self._build_model(accel, bf16)
         templates = TextTemplates(processor, cfg.prompt)
         preload = processor.image_processor.size["height"] <= 224 and len(train_ex) <= 20000
         eval_px = PixelCache(eval_ex, processor, preload)
@@ -196,6 +124,7 @@ class Trainer:
         if cfg.ckpt_id == TINY_CKPT_ID:
             from .tiny import tiny_settings
             info["tiny"] = tiny_settings()
+
         def save() -> Path:
             return checkpoints.save(ckpt_dir, model=model, optimizer=optimizer, scheduler=scheduler, accel=accel,
                                     processor=processor, state=state, info=info, config=asdict(cfg), events=self.ev)
@@ -228,7 +157,7 @@ class Trainer:
                                        offset=rank * cfg.batch_size, total=cfg.batch_size * world)
                 px = px.to(accel.device)
                 sync = j == len(batches) - 1
-                ctx = accel.no_sync(model) if (world > 1 and not sync) else _null()
+                ctx = accel.no_sync(model) if (world > 1 and not sync) else contextlib.nullcontext()
                 with ctx, accel.autocast():
                     loss_sum, _ = answer_loss_sum(model, b, px)
                     # DDP averages gradients over processes: scale so the result is the global mean
@@ -278,17 +207,120 @@ class Trainer:
                 break
 
         if self.stop_signal is not None:
-            path = ckpt_dir / checkpoints.step_name(state["step"])
-            if not path.exists() and state["step"] > 0:
-                path = save()
-            where = str(path) if path.exists() else "(nothing to save yet: no step finished)"
-            self.ev.log(f"cancelled at step {state['step']}/{total}, checkpoint saved at {where}; "
-                        f"continue with --resume --output-dir {run_dir}", "warning")
-            self.ev.done({"cancelled": True, "steps": state["step"], "total_steps": total,
-                          "best_accuracy": state["best_accuracy"], "best_step": state["best_step"],
-                          "checkpoint": where, "run_dir": str(run_dir)})
-            return EXIT_CANCELLED
+            return self._cancelled(state, total, ckpt_dir, run_dir, save)
+        return self._finish(state, step, total, t0, accel, run_dir)
 
+    def _start(self):
+        """Resolves the configuration, opens the run folder (lock, config.json, events.jsonl) and
+        finds the checkpoint to resume from: (accelerator, bf16, run folder, checkpoint or None)."""
+        import torch
+        from accelerate import Accelerator
+
+        cfg = self.cfg
+        setup_threads(cfg)
+        cuda = torch.cuda.is_available()
+        free = torch.cuda.mem_get_info()[0] if cuda else None
+        if cfg.mode == "qlora" and not cuda:
+            raise UserError("--mode qlora needs an NVIDIA GPU (4-bit weights with bitsandbytes); none was found",
+                            "use --mode lora (or --ckpt-id tiny on CPU), or run on a machine with a CUDA GPU "
+                            "(intersections doctor shows what torch sees)")
+        run_dir = Path(cfg.output_dir) if cfg.output_dir else None
+        if cfg.resume:
+            cfg = self.cfg = load_resume_config(cfg)
+            run_dir = Path(cfg.output_dir)
+        resolve_defaults(cfg, cuda, free)
+        validate(cfg)
+        run_dir = Path(cfg.output_dir)
+        bf16 = cuda and torch.cuda.is_bf16_supported()
+        accel = Accelerator(mixed_precision="bf16" if bf16 else "no", cpu=not cuda)
+        main = accel.is_main_process
+        self.ev.enabled = main
+
+        ckpt_dir = run_dir / "checkpoints"
+        if ownership.visible_entries(run_dir) and not ownership.is_run_dir(run_dir):
+            raise ownership.not_ours(run_dir, "a run folder of this tool", "config.json written by train",
+                                     "choose a new or empty --output-dir (default runs/<timestamp>); nothing was changed")
+        notes: list[str] = []
+        if main:  # one writer per run folder; what a killed job left half-swapped is put right first
+            run_dir.mkdir(parents=True, exist_ok=True)
+            self.lock = ownership.lock_folder(run_dir, "train", notes.append)
+            ownership.refuse_linked_children(run_dir, ("checkpoints", "model"))
+            notes += ownership.recover_children(run_dir) + ownership.recover_children(ckpt_dir)
+        last = checkpoints.latest_checkpoint(ckpt_dir) if cfg.resume else None
+        if cfg.resume and last is None:
+            self.ev.log(f"no checkpoint in {ckpt_dir} yet: starting from the beginning", "warning")
+        if not cfg.resume and (ckpt_dir.exists() or (run_dir / "model").exists()):
+            raise UserError(f"{run_dir} already holds a run", "pass --resume to continue it, or choose another --output-dir")
+
+        public_cfg = {k: v for k, v in asdict(cfg).items()}
+        if main:  # config.json first: it marks the folder as a run of ours
+            write_json(run_dir / "config.json", {**public_cfg, "written_by": ownership.RUN_MARKER})
+            self.ev.attach_file(run_dir / "events.jsonl", append=cfg.resume)
+        self.ev.start("train", str(run_dir.resolve()), public_cfg)
+        for note in notes:
+            self.ev.log(note, "warning")
+        return accel, bf16, run_dir, last
+
+    def _examples(self):
+        """The training and evaluation examples (a part of the training split is held out when
+        there is no evaluation split)."""
+        cfg = self.cfg
+        train_ex = load_split(cfg.dataset_folder, cfg.train_split)
+        eval_ex = load_split(cfg.dataset_folder, cfg.eval_split, required=False)
+        if not eval_ex:
+            n_hold = min(300, max(3, len(train_ex) // 10))
+            order = random.Random(cfg.seed).sample(range(len(train_ex)), len(train_ex))
+            eval_ex = [train_ex[i] for i in order[:n_hold]]
+            train_ex = [train_ex[i] for i in order[n_hold:]]
+            self.ev.log(f"no '{cfg.eval_split}' split: holding out {n_hold} training images for evaluation", "warning")
+        if cfg.eval_limit and len(eval_ex) > cfg.eval_limit:
+            eval_ex = balanced_subset(eval_ex, cfg.eval_limit, cfg.seed)
+        self.ev.log(f"{len(train_ex)} training and {len(eval_ex)} evaluation images from {cfg.dataset_folder}")
+        return train_ex, eval_ex
+
+    def _build_model(self, accel, bf16):
+        """The model to train (trainable weights in fp32) and its processor."""
+        import torch
+
+        from . import modeling
+
+        cfg = self.cfg
+        dtype = torch.bfloat16 if bf16 and cfg.mode in ("lora", "qlora") else None
+        seed_everything(cfg.seed)
+        t_build = time.time()
+        model, processor = modeling.build_base(cfg.ckpt_id, init=cfg.init, seed=cfg.seed, prompt=cfg.prompt,
+                                               dtype=dtype, quantize_4bit=cfg.mode == "qlora",
+                                               device_map={"": accel.device} if cfg.mode == "qlora" else None,
+                                               device=accel.device if cfg.init == "random" else None)
+        model = modeling.apply_mode(model, cfg.mode, cfg.lora_r, cfg.lora_alpha)
+        for p in model.parameters():  # trainable weights in fp32 (autocast does bf16 compute)
+            if p.requires_grad and p.dtype != torch.float32:
+                p.data = p.data.float()
+        n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        n_all = sum(p.numel() for p in model.parameters())
+        init = "random" if cfg.ckpt_id == TINY_CKPT_ID else cfg.init
+        self.ev.log(f"model {cfg.ckpt_id} ({init} init) mode {cfg.mode}: {n_train:,} of {n_all:,} parameters "
+                    f"trainable; built in {time.time() - t_build:.1f}s on {accel.device}"
+                    + (" with bf16" if bf16 else ""))
+        return model, processor
+
+    def _cancelled(self, state, total: int, ckpt_dir: Path, run_dir: Path, save) -> int:
+        """After SIGINT/SIGTERM: the last step's checkpoint (unless saved already), done, exit 130."""
+        path = ckpt_dir / checkpoints.step_name(state["step"])
+        if not path.exists() and state["step"] > 0:
+            path = save()
+        where = str(path) if path.exists() else "(nothing to save yet: no step finished)"
+        self.ev.log(f"cancelled at step {state['step']}/{total}, checkpoint saved at {where}; "
+                    f"continue with --resume --output-dir {run_dir}", "warning")
+        self.ev.done({"cancelled": True, "steps": state["step"], "total_steps": total,
+                      "best_accuracy": state["best_accuracy"], "best_step": state["best_step"],
+                      "checkpoint": where, "run_dir": str(run_dir)})
+        return EXIT_CANCELLED
+
+    def _finish(self, state, step: int, total: int, t0: float, accel, run_dir: Path) -> int:
+        """metrics.json, the push to the Hub if asked, and the done event."""
+        cfg = self.cfg
+        main = accel.is_main_process
         summary = {"best_accuracy": state["best_accuracy"], "best_step": state["best_step"], "steps": step,
                    "total_steps": total, "mode": cfg.mode, "ckpt_id": cfg.ckpt_id,
                    "train_seconds": round(time.time() - t0, 1), "run_dir": str(run_dir),
@@ -356,14 +388,6 @@ class Trainer:
         accel.wait_for_everyone()
 
 
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
-
-
 def make_optimizer(params, cfg: TrainConfig):
     """AdamW, fused where torch supports it: the unfused CPU update of ~100 small tensors took
     as long as a sixth of a tiny-model step (fused: ~5x faster, same update rule)."""
@@ -375,6 +399,9 @@ def make_optimizer(params, cfg: TrainConfig):
 
 
 def cosine_with_warmup(warmup: int, total: int):
+    """Linear warm-up from lr/warmup (step 0) to lr, then cosine decay to 0. Ours rather than
+    transformers' get_cosine_schedule_with_warmup, whose step 0 has a learning rate of 0 (a wasted
+    step): switching would change every run's learning rates, and those of a resumed one."""
     def f(step: int) -> float:
         if warmup > 0 and step < warmup:
             return (step + 1) / warmup
