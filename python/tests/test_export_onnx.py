@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from intersections_trainer.export_onnx import ExportError, OnnxPaliGemma, check_parity
+from intersections_trainer.onnx_graphs import ExportError
+from intersections_trainer.onnx_parity import OnnxPaliGemma, check_parity
 from tests.inference_helpers import line_png, train_tiny, write_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,10 +152,10 @@ def test_export_refuses_a_missing_model(tmp_path):
 
 
 def test_large_graphs_use_external_data_that_onnx_runtime_and_config_agree_on(tmp_path, monkeypatch):
-    from intersections_trainer import export_onnx
+    from intersections_trainer import export_onnx, onnx_graphs
     from intersections_trainer.predict import load_model
 
-    monkeypatch.setattr(export_onnx, "EXTERNAL_DATA_BYTES", 100_000)  # as if every graph were over 2 GB
+    monkeypatch.setattr(onnx_graphs, "EXTERNAL_DATA_BYTES", 100_000)  # as if every graph were over 2 GB
     model, processor, info = load_model("base:tiny", "cpu")
     manifest = export_onnx.export(model, processor, info, tmp_path / "onnx", quantize=False)
     o = tmp_path / "onnx" / "onnx"
