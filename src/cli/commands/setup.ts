@@ -2,7 +2,7 @@
 // creates or updates the managed Python environment with the pinned requirements. A stamp
 // (hash of the requirement files) in the venv makes a second run a no-op.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { EventSink, UserError, makeEvent } from '../../core/events';
 import {
@@ -42,6 +42,7 @@ export async function ensureManagedEnv(opts: EnsureEnvOptions): Promise<{ python
     opts.sink.emit(makeEvent('log', { level: 'info', message: `Python environment ${venv} is up to date` }));
     return { python: py, changed: false };
   }
+  refuseForeignFolder(venv);
   if (!existsSync(py)) {
     const base = opts.basePython ?? (process.platform === 'win32' ? 'python' : 'python3');
     mkdirSync(path.dirname(venv), { recursive: true });
@@ -67,6 +68,19 @@ export async function ensureManagedEnv(opts: EnsureEnvOptions): Promise<{ python
  * installs the pinned torch from the PyTorch CPU index when it answers (docs/TRAINING.md, Setup).
  * A failed CPU install is a warning: the requirements then bring the default index's build.
  */
+/**
+ * `python -m venv` writes bin/, lib/ and pyvenv.cfg into whatever folder it is given: a --venv
+ * pointing at a project would have its bin/ scripts overwritten. Only a new or empty folder, or a
+ * virtual environment (pyvenv.cfg), is used.
+ */
+function refuseForeignFolder(venv: string): void {
+  if (!existsSync(venv)) return;
+  if (!statSync(venv).isDirectory()) throw new UserError(`--venv ${venv} is not a folder`, 'choose a new folder for the Python environment');
+  if (existsSync(path.join(venv, 'pyvenv.cfg')) || readdirSync(venv).length === 0) return;
+  throw new UserError(`--venv ${venv} is not empty and is not a Python virtual environment (no pyvenv.cfg); nothing was changed`,
+    'choose a new or empty folder (default: ~/.cache/intersections/venv)');
+}
+
 export async function installTorchFirst(py: string, files: string[], sink: EventSink,
   opts: { gpu?: boolean; env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform } = {}): Promise<void> {
   const req = torchRequirements(files);
