@@ -10,7 +10,7 @@ from intersections_trainer.data import load_split
 from intersections_trainer.preprocess import resized
 from intersections_trainer.predict import prefix_inputs
 from intersections_trainer.tiny import build_processor, build_tiny_processor
-from intersections_trainer.train import PixelCache
+from intersections_trainer.batches import PixelCache
 
 
 def picture(w: int, h: int, mode: str = "RGB") -> Image.Image:

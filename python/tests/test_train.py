@@ -122,7 +122,7 @@ def test_early_stop_after_patience_evaluations_keeps_the_best_model(small_datase
 def test_early_stop_patience_must_be_positive():
     import pytest
     from intersections_trainer.errors import UserError
-    from intersections_trainer.train import TrainConfig, validate
+    from intersections_trainer.config import TrainConfig, validate
     with pytest.raises(UserError, match="^--early-stop-patience must be at least 1$"):
         validate(TrainConfig(ckpt_id="tiny", early_stop_patience=0))
     validate(TrainConfig(ckpt_id="tiny", early_stop_patience=1))

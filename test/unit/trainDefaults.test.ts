@@ -20,7 +20,7 @@ test('the defaults equal what the Python trainer resolves with no options', () =
   const python = resolvePython({})?.python ?? 'python3';
   const script = `
 import json
-from intersections_trainer.train import TrainConfig, resolve_defaults
+from intersections_trainer.config import TrainConfig, resolve_defaults
 out = {}
 for ckpt, mode in (("tiny", "auto"), ("google/paligemma2-3b-pt-224", "lora"), ("google/paligemma2-3b-pt-224", "attn")):
     c = resolve_defaults(TrainConfig(ckpt_id=ckpt, mode=mode, output_dir="x"), False, None)
