@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseTrainArgs, trainerArgs } from '../../src/cli/commands/train';
 import { trainHelp } from '../../src/cli/commands/trainHelp';
 import { TRAIN_FLAGS } from '../../src/core/trainFlags';
+import { TRAIN_MODES } from '../../src/extension/viewModels/commandArgs';
 import { resolvePython } from '../../src/core/python';
 
 /** Runs `code` with the trainer's parser as `p`; stdin: JSON; prints JSON. */
@@ -75,4 +76,8 @@ test('every forwarded option, in our spelling or the original scripts\', reaches
   // The trainer takes the original spellings itself too (python -m intersections_trainer train).
   const own = python(`print(json.dumps(vars(p.parse_args(arg))))`, ['--dataset_folder', '/d', '--ckpt_id=tiny', '--max_steps', '7', '--no-augment']) as Record<string, unknown>;
   assert.deepEqual([own.dataset_folder, own.ckpt_id, own.max_steps, own.augment], ['/d', 'tiny', 7, false]);
+});
+
+test("the fine-tune flow offers the trainer's modes, in its order", () => {
+  assert.deepEqual([...TRAIN_MODES], TRAIN_FLAGS.find((f) => f.name === 'mode')?.choices);
 });
