@@ -40,7 +40,7 @@ test('scripts/quickstart.sh generates, trains the tiny model, evaluates and expo
     assert.equal(btMetrics.n, 6);
     const tail = first.stderr.slice(first.stderr.lastIndexOf('== done'));
     assert.match(tail, /BlindTest Task 1 \(line intersections\), 6 images, next to the paper's models:/);
-    assert.match(tail, new RegExp(`this model +${(btMetrics.accuracy * 100).toFixed(1)} %`));
+    assert.match(tail, new RegExp(`this model +${(btMetrics.accuracy * 100).toFixed(1)}%`));
     assert.match(tail, /GPT-4o +48\.7%/);
     assert.match(tail, /Claude 3\.5 Sonnet +77\.3%/);
     for (const f of ['config.json', 'events.jsonl', 'metrics.json', 'predictions-test.jsonl', path.join('model', 'config.json'), path.join('onnx', 'onnx', 'decoder_model_merged.onnx')]) {
