@@ -1,16 +1,16 @@
 // The run dashboard webview: live curves of one run (or several: Compare Runs) drawn with uPlot,
 // the confusion matrices at the best and the latest evaluation, the run's config and the command
-// that reproduces it, and the run's actions. The host sends the points (src/core/dashboardProtocol.ts);
+// that reproduces it, and the run's actions. The host sends the points (src/shared/dashboardProtocol.ts);
 // every text from a run's files is set with textContent, never parsed as HTML.
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css';
 import css from './dashboard.css';
-import { applyUpdate, emptyTrain, smooth, type Evaluation, type TrainColumns, type RunMeta } from '../src/core/dashboardModel';
+import { applyUpdate, emptyTrain, smooth, type Evaluation, type TrainColumns, type RunMeta } from '../src/shared/dashboardModel';
 import {
   defaultViewState, validateHostMessage, validateViewState, type DashboardAction, type DashboardViewState, type RunCard,
-} from '../src/core/dashboardProtocol';
+} from '../src/shared/dashboardProtocol';
 import { alignSeries, configRows, gib, hasMemory, lastValue, perLabelSeries, type Series } from './dashboardData';
-import { formatDuration, formatPercent } from '../src/core/format';
+import { formatDuration, formatPercent } from '../src/shared/format';
 import { el } from './render';
 
 interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }

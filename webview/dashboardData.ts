@@ -1,7 +1,7 @@
 // The dashboard's chart data without a DOM: series on different steps joined on one x axis (uPlot
 // draws series that share x values), the configs of compared runs side by side, and the summary
 // figures. Unit tested (test/unit/dashboard.test.ts).
-import type { ConfigValue, Evaluation, TrainColumns } from '../src/core/dashboardModel';
+import type { ConfigValue, Evaluation, TrainColumns } from '../src/shared/dashboardModel';
 
 export type Series = (number | null)[];
 

@@ -1,7 +1,7 @@
 // The prediction gallery webview: a virtualised grid of dataset images with label, prediction
 // and a correct/wrong mark, filters, a clickable confusion matrix, sorting by confidence and a
 // side-by-side comparison of two runs. Data and images come from the host by request/reply
-// messages (src/core/galleryProtocol.ts); all filtering happens here, on the loaded items.
+// messages (src/shared/galleryProtocol.ts); all filtering happens here, on the loaded items.
 //
 // This file holds the page's state (the view state VS Code keeps, the loaded data) and what
 // the controls do to it; the parts live in gallery/: host.ts (messages and saved state),
@@ -17,9 +17,9 @@ import css from './gallery.css';
 import {
   accuracyOf, ATTRIBUTE_FILTERS, confusionAgrees, confusionMatrix, filterItems, sortItems,
   type CompareFilter, type SortOrder,
-} from '../src/core/galleryModel';
-import { defaultViewState, type LoadResult } from '../src/core/galleryProtocol';
-import { formatPercent } from '../src/core/format';
+} from '../src/shared/galleryModel';
+import { defaultViewState, type LoadResult } from '../src/shared/galleryProtocol';
+import { formatPercent } from '../src/shared/format';
 import { el, renderConfusion, renderDetail } from './render';
 import { GalleryHost, type VsCodeApi } from './gallery/host';
 import { GalleryGrid } from './gallery/grid';

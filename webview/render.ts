@@ -2,8 +2,8 @@
 // Every string that comes from files (ids, model text) goes through textContent or an attribute
 // value, never through HTML parsing. The functions take the document as a parameter so the unit
 // tests can run them against a recording fake DOM.
-import type { Confusion, GalleryItem, RunOutcome } from '../src/core/galleryModel';
-import { formatPercent } from '../src/core/format';
+import type { Confusion, GalleryItem, RunOutcome } from '../src/shared/galleryModel';
+import { formatPercent } from '../src/shared/format';
 
 /** The part of `Document` these functions use. */
 export interface DocLike {

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 import { createCanvas, Path2D, type Canvas } from '@napi-rs/canvas';
-import { DashboardModel, smooth } from '../../src/core/dashboardModel';
+import { DashboardModel, smooth } from '../../src/shared/dashboardModel';
 import { DashboardSession } from '../../src/extension/dashboard/session';
 import { alignSeries } from '../../webview/dashboardData';
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeOurDataset } from '../../test/fixtures/datasets';
 import { GallerySession } from '../../src/extension/gallery/session';
-import { confusionMatrix, DEFAULT_FILTER, filterItems, sortItems } from '../../src/core/galleryModel';
+import { confusionMatrix, DEFAULT_FILTER, filterItems, sortItems } from '../../src/shared/galleryModel';
 import { readImage } from '../../src/core/datasetRead';
 import { visibleRange } from '../../webview/virtualGrid';
 

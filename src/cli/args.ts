@@ -2,7 +2,7 @@
 // (unknown flag, missing value, stray argument) turned into one clear line and exit code 2
 // instead of the "This is a bug" report an uncaught TypeError gets.
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import { UserError } from '../core/events';
+import { UserError } from '../shared/events';
 
 export function parseFlags<T extends ParseArgsConfig>(verb: string, config: T): ReturnType<typeof parseArgs<T>> {
   const args = config.args ? originalSpellings(config.args, config.options ?? {}) : config.args;

@@ -1,5 +1,5 @@
 // The `intersections` command line: dispatches a verb to its module in ./commands.
-import { UserError } from '../core/events';
+import { UserError } from '../shared/events';
 import { reportFatal } from './output';
 
 type Verb = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };

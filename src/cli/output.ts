@@ -1,7 +1,7 @@
 // How a CLI verb reports: JSON-lines job events with --json, otherwise a progress bar on a
 // terminal (plain lines when stderr is not a TTY) and a short human summary.
-import { EventSink, JobEvent, JsonLinesSink, UserError, makeEvent } from '../core/events';
-import { formatDuration, formatPercent } from '../core/format';
+import { EventSink, JobEvent, JsonLinesSink, UserError, makeEvent } from '../shared/events';
+import { formatDuration, formatPercent } from '../shared/format';
 
 export class HumanSink implements EventSink {
   private lastDraw = 0;

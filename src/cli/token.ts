@@ -1,7 +1,7 @@
 // The Hub token on the command line. A `--token` value is readable by every user of the machine
 // (ps, /proc/<pid>/cmdline), so HF_TOKEN or --token-stdin are the documented ways; --token still
 // works but warns.
-import { UserError } from '../core/events';
+import { UserError } from '../shared/events';
 
 export const TOKEN_FLAGS = { token: { type: 'string' }, 'token-stdin': { type: 'boolean' } } as const;
 

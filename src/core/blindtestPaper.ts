@@ -2,7 +2,7 @@
 // cross?") accuracy of frontier models in Rahmanzadehgervi et al., "Vision language models are
 // blind" (2024), mean over their prompts, line widths and resolutions.
 import type { SplitMetrics } from './evaluation';
-import { formatPercent } from './format';
+import { formatPercent } from '../shared/format';
 
 export const PAPER_TASK1_ACCURACY: ReadonlyArray<{ model: string; accuracy: number }> = [
   { model: 'GPT-4o', accuracy: 0.487 },

@@ -3,7 +3,7 @@
 // runs from sources (tests, tsx).
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from './events';
+import { UserError } from '../shared/events';
 
 export function builtFile(name: string): string {
   const candidates = [path.join(__dirname, name), path.resolve(__dirname, '..', '..', 'dist', name)];

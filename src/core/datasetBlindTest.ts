@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import type { FileMetaData } from 'hyparquet';
 import { parseAnswer } from './answers';
-import { UserError } from './events';
+import { UserError } from '../shared/events';
 import { sniffMime } from './datasetImage';
 import { checkRowCap, columnSchema, OpenParquet, openParquet, readRows, rowBatches, topLevelColumns, withoutLeaves, withParquet } from './datasetParquet';
 

@@ -4,7 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet';
-import { UserError } from './events';
+import { UserError } from '../shared/events';
 import { checkPages } from './parquetPages';
 
 /**

@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { FileMetaData } from 'hyparquet';
-import { UserError } from './events';
+import { UserError } from '../shared/events';
 import { imageDimensions, ImageMime, sniffMime } from './datasetImage';
 import { ACCEPTED_LAYOUTS, detectLayout, imageFolderSplits, Layout, SplitFiles } from './datasetLayout';
 import {

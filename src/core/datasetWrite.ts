@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readSmallFileSync } from './boundedFile';
-import { UserError } from './events';
+import { UserError } from '../shared/events';
 import { acquireFolderLock, faultPoint, fsyncFile, isLockFile, isWriteTemp, pidAlive, writeFileAtomic, type FolderLock } from './ownership';
 import { splitOfParquetEntry } from './datasetLayout';
 

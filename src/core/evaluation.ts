@@ -2,7 +2,7 @@
 // (test/fixtures/metrics.json is asserted by both suites). Used for ONNX evaluation without Python
 // and by views that recompute metrics for a subset of predictions.
 import { readFileSync } from 'node:fs';
-import type { PredictionRecord } from './galleryModel';
+import type { PredictionRecord } from '../shared/galleryModel';
 
 /** One line of predictions-<split>.jsonl (docs/CONTRACT.md; declared with the gallery's model, which is browser-safe). */
 export type { PredictionRecord };

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EventSink, UserError, makeEvent } from './events';
+import { EventSink, UserError, makeEvent } from '../shared/events';
 import type { GeometryOptions } from './geometry';
 import {
   BLINDTEST_COLORS, BLINDTEST_IMAGE_SIZES, BLINDTEST_LINE_WIDTHS_PT, DEFAULT_BLINDTEST_SHARE, DEFAULT_STYLE, isGenerateStyle, type GenerateStyle,

@@ -5,7 +5,7 @@ import { openAsBlob, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { commitIter, createRepo, HubApiError, whoAmI } from '@huggingface/hub';
 import type { CommitOperation } from '@huggingface/hub';
-import { EventSink, makeEvent, UserError } from './events';
+import { EventSink, makeEvent, UserError } from '../shared/events';
 import { datasetFiles, describeDataset } from './datasetRead';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';

@@ -2,7 +2,7 @@
 // event loop. Models are loaded once per (folder, variant) and reused; a failed request (bad image,
 // broken export) answers with an error and the worker keeps serving.
 import { parentPort } from 'node:worker_threads';
-import { UserError } from './events';
+import { UserError } from '../shared/events';
 import { OnnxPaliGemma, OnnxVariant, readCheckedImage } from './onnxInference';
 
 export interface WorkerRequest { id: number; type: 'count'; imagePath: string; onnxDir: string; variant?: OnnxVariant }

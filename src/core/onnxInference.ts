@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ANSWERS, AnswerKey, parseAnswer } from './answers';
 import { readSmallFileSync } from './boundedFile';
 import { exceedsImageLimit, imageDimensions, MAX_IMAGE_SIDE, sniffMime } from './datasetImage';
-import { UserError } from './events';
+import { UserError } from '../shared/events';
 import { isPilResample, resizeLikePil } from './pilResize';
 
 export const MAX_NEW_TOKENS = 8;

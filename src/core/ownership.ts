@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readSmallFileSync } from './boundedFile';
-import { UserError } from './events';
+import { UserError } from '../shared/events';
 
 /** The lock file inside a folder being written (a dataset folder, a run folder). */
 export const LOCK_FILE = '.intersections-lock';

@@ -1,7 +1,7 @@
 // Runs a background process that speaks job events (JSON lines on stdout) and routes them.
 // Used by the CLI (to run the Python trainer) and by the extension (to run every job).
 import { spawn } from 'node:child_process';
-import { ErrorEvent, JobEvent, LineSplitter, parseEventLine } from './events';
+import { ErrorEvent, JobEvent, LineSplitter, parseEventLine } from '../shared/events';
 
 export interface ProcessJobOptions {
   command: string;

@@ -1,7 +1,7 @@
 // The split spec `train=3000,validation=300,test=300` (images per label): the one parser and
 // the one set of limits, for the CLI's --splits and --num-images and the Generate Dataset flow's
 // input box.
-import { UserError } from './events';
+import { UserError } from '../shared/events';
 import { SPLIT_NAMES, type SplitName } from './datasetWrite';
 
 /** Images per label of each split to generate. */

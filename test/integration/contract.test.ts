@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { parseEventLine } from '../../src/core/events';
-import { parsePredictionLine } from '../../src/core/galleryModel';
+import { parseEventLine } from '../../src/shared/events';
+import { parsePredictionLine } from '../../src/shared/galleryModel';
 import { datasetInfoProblem } from '../../src/core/datasetWrite';
 import { resolvePython, trainerEnv } from '../../src/core/python';
 

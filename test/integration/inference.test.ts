@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlin
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { UserError } from '../../src/core/events';
+import { UserError } from '../../src/shared/events';
 import { createInferenceService, InferenceService } from '../../src/core/inferenceService';
 import { bestAnswer, findOnnxDir } from '../../src/core/onnxInference';
 import { resolvePython, trainerEnv } from '../../src/core/python';

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseEventLine, JobEvent } from '../../src/core/events';
+import { parseEventLine, JobEvent } from '../../src/shared/events';
 import {
   STAMP_FILE, managedVenvDir, requirementsHash, resolvePython, stampIsCurrent, trainerEnv, venvPython,
 } from '../../src/core/python';

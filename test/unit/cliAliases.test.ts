@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { originalSpellings } from '../../src/cli/args';
 import { parseGenerateArgs } from '../../src/cli/commands/generate';
 import { parseTrainArgs, trainerArgs } from '../../src/cli/commands/train';
-import { UserError } from '../../src/core/events';
+import { UserError } from '../../src/shared/events';
 
 test("generate: the original script's command line", () => {
   const p = parseGenerateArgs(['--image_size=224', '--num_images=100', '--dataset_folder=/tmp/ds', '--dataset_split=train', '--push_to_hub=True', '--dataset_id=me/lines']);

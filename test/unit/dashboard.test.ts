@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { applyUpdate, DashboardModel, emptyTrain, perLabelAccuracy, smooth, type Evaluation } from '../../src/core/dashboardModel';
-import { makeEvent, type JobEvent } from '../../src/core/events';
+import { applyUpdate, DashboardModel, emptyTrain, perLabelAccuracy, smooth, type Evaluation } from '../../src/shared/dashboardModel';
+import { makeEvent, type JobEvent } from '../../src/shared/events';
 import {
   ACTIONS, MAX_DASHBOARD_RUNS, validateHostMessage, validateViewState, validateWebviewMessage,
-} from '../../src/core/dashboardProtocol';
+} from '../../src/shared/dashboardProtocol';
 import { dashboardCsp, dashboardHtml } from '../../src/extension/dashboard/html';
 import { DashboardSession, EventFileFollower, readRunConfig, rerunFolder } from '../../src/extension/dashboard/session';
 import { reproduceCommand } from '../../src/core/trainFlags';

@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 import * as esbuild from 'esbuild';
 import { createCanvas, Path2D, type Canvas } from '@napi-rs/canvas';
-import { DashboardModel } from '../../src/core/dashboardModel';
-import { makeEvent, type JobEvent } from '../../src/core/events';
+import { DashboardModel } from '../../src/shared/dashboardModel';
+import { makeEvent, type JobEvent } from '../../src/shared/events';
 
 class FakeNode {
   children: FakeNode[] = [];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UserError } from '../../src/core/events';
+import { UserError } from '../../src/shared/events';
 import { describeDataset, findDatasets, iterateRows, listRows, readImage, rowAttributes } from '../../src/core/datasetRead';
 import { metadataImageSize, pngSize } from '../../src/core/datasetBlindTest';
 import { formatInfo } from '../../src/cli/commands/inspect';

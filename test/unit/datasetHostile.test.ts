@@ -12,7 +12,7 @@ import { parquetMetadata } from 'hyparquet';
 import type { FileMetaData } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
-import { UserError } from '../../src/core/events';
+import { UserError } from '../../src/shared/events';
 import { describeDataset, detectDataset, findDatasets, iterateRows, listRows, readImage } from '../../src/core/datasetRead';
 import { MAX_DATASET_ROWS } from '../../src/core/datasetParquet';
 import { blindTestRows, writeBlindTest, writeOurDataset } from '../fixtures/datasets';

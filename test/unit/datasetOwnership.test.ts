@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { defaultGenerateOptions, generateDataset, type GenerateOptions } from '../../src/core/generate';
 import { datasetFolderState, recoverDatasetFolder } from '../../src/core/datasetWrite';
 import { LOCK_FILE, acquireFolderLock } from '../../src/core/ownership';
-import type { EventSink, JobEvent } from '../../src/core/events';
+import type { EventSink, JobEvent } from '../../src/shared/events';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'intersections.js');

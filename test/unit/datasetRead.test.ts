@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { UserError } from '../../src/core/events';
+import { UserError } from '../../src/shared/events';
 import { describeDataset, detectDataset, findDatasets, iterateRows, listRows, readImage } from '../../src/core/datasetRead';
 import { openParquet, withoutLeaves } from '../../src/core/datasetParquet';
 import { imageDimensions } from '../../src/core/datasetImage';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { loadImage } from '@napi-rs/canvas';
-import type { EventSink, JobEvent } from '../../src/core/events';
+import type { EventSink, JobEvent } from '../../src/shared/events';
 import { defaultGenerateOptions, generateDataset, type GenerateOptions } from '../../src/core/generate';
 import { planShards, shardFileName } from '../../src/core/datasetWrite';
 

@@ -1,7 +1,7 @@
 // The doctor verdict behind "Set Up Python Environment" and the check before training.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeEvent } from '../../src/core/events';
+import { makeEvent } from '../../src/shared/events';
 import { configuredEnvironmentMessage, doctorProblem, failedChecks } from '../../src/extension/viewModels/environment';
 
 const check = (name: string, ok: boolean, level: string, detail: string, fix = '') =>

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LineSplitter, MAX_EVENT_LINE } from '../../src/core/events';
+import { LineSplitter, MAX_EVENT_LINE } from '../../src/shared/events';
 import { EventFileFollower } from '../../src/extension/dashboard/session';
 
 let tmp: string;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineSplitter, makeEvent, parseEventLine, JobEvent } from '../../src/core/events';
+import { LineSplitter, makeEvent, parseEventLine, JobEvent } from '../../src/shared/events';
 import { startProcessJob } from '../../src/core/processJob';
 
 test('makeEvent stamps an ISO time and parseEventLine round-trips it', () => {

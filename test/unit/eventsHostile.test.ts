@@ -2,7 +2,7 @@
 // trainer): the parser checks each field's type, and the Runs view and its hover stay intact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEventLine } from '../../src/core/events';
+import { parseEventLine } from '../../src/shared/events';
 import { startProcessJob } from '../../src/core/processJob';
 import { mdCode, parseRunEvents, runDescription, runTooltip } from '../../src/extension/viewModels/runStatus';
 import { initialJobState, reduceJobEvent, statusBarText } from '../../src/extension/viewModels/jobState';

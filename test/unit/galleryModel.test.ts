@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import {
   accuracyOf, attributeValues, compareRuns, confidenceOf, confusionAgrees, confusionMatrix, DEFAULT_FILTER, filterItems, labelNames,
   LruCache, parseMetrics, parsePredictionsJsonl, softmax, sortItems, toItems, type GalleryItem, type PredictionRecord,
-} from '../../src/core/galleryModel';
+} from '../../src/shared/galleryModel';
 
 function rec(id: string, label: number, prediction: number | null, scores: Record<string, number> = {}): PredictionRecord {
   return { id, split: 'test', label, prediction, text: prediction === null ? 'many' : String(prediction), scores, correct: prediction === label };

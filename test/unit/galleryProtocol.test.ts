@@ -2,7 +2,7 @@
 // rebuilt without anything malformed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_IMAGE_BATCH, validateHostMessage, validateRequest, validateViewState } from '../../src/core/galleryProtocol';
+import { MAX_IMAGE_BATCH, validateHostMessage, validateRequest, validateViewState } from '../../src/shared/galleryProtocol';
 
 test('valid requests pass, normalised', () => {
   const load = validateRequest({ kind: 'request', reqId: 1, method: 'load', params: {} });

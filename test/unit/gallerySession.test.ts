@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { blindTestRows, tinyPng, writeBlindTest, writeImageFolder, writeOurDataset } from '../fixtures/datasets';
 import { GallerySession } from '../../src/extension/gallery/session';
 import { datasetCandidates, findRunDataset, predictionSplits, readMetrics } from '../../src/extension/gallery/runFiles';
-import type { LoadResult, ImagesResult } from '../../src/core/galleryProtocol';
+import type { LoadResult, ImagesResult } from '../../src/shared/galleryProtocol';
 
 let tmp: string;
 const EVIL = '<img src=x onerror=alert(1)>.png';

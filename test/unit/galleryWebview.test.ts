@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { columnsFor, cellPosition, visibleRange } from '../../webview/virtualGrid';
 import { renderCell, renderConfusion, renderDetail, setCellImage, type DocLike } from '../../webview/render';
-import { compareRuns, confusionMatrix, DEFAULT_FILTER, toItems, type PredictionRecord } from '../../src/core/galleryModel';
+import { compareRuns, confusionMatrix, DEFAULT_FILTER, toItems, type PredictionRecord } from '../../src/shared/galleryModel';
 import { contentSecurityPolicy, galleryHtml, messageHtml } from '../../src/extension/gallery/html';
 
 const GEO = { cellWidth: 100, cellHeight: 200 };

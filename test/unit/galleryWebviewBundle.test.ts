@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import * as esbuild from 'esbuild';
-import { toItems, type PredictionRecord } from '../../src/core/galleryModel';
-import type { LoadResult } from '../../src/core/galleryProtocol';
+import { toItems, type PredictionRecord } from '../../src/shared/galleryModel';
+import type { LoadResult } from '../../src/shared/galleryProtocol';
 
 /** One selector of the few kinds the gallery uses: [data-testid="x"], .class, tag, tag.class. */
 function matches(n: FakeEl, selector: string): boolean {

@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { JobEvent, UserError } from '../../src/core/events';
+import { JobEvent, UserError } from '../../src/shared/events';
 import { parseDatasetId, pushDataset, resolveHubToken } from '../../src/core/hub';
 import { writeImageFolder, writeOurDataset } from '../fixtures/datasets';
 import { FakeHub } from '../fixtures/fakeHub';

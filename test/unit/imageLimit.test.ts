@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { UserError } from '../../src/core/events';
+import { UserError } from '../../src/shared/events';
 import { exceedsImageLimit, imageDimensions, MAX_IMAGE_SIDE, sniffMime } from '../../src/core/datasetImage';
 import { checkImageBytes } from '../../src/core/onnxInference';
 import { GallerySession } from '../../src/extension/gallery/session';
-import type { ImagesResult } from '../../src/core/galleryProtocol';
+import type { ImagesResult } from '../../src/shared/galleryProtocol';
 import { tinyPng, writeImageFolder } from '../fixtures/datasets';
 
 /** A PNG signature and IHDR chunk declaring width x height, with no pixel data. */

@@ -1,7 +1,7 @@
 // The request/reply client shared by the gallery webview and the inference service.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PendingRequests } from '../../src/core/pendingRequests';
+import { PendingRequests } from '../../src/shared/pendingRequests';
 
 test('each request gets its own id and is settled by the answer with that id, in any order', async () => {
   const requests = new PendingRequests<string>();

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installTorchFirst } from '../../src/cli/commands/setup';
-import type { JobEvent } from '../../src/core/events';
+import type { JobEvent } from '../../src/shared/events';
 import { resolvePython } from '../../src/core/python';
 import { DEFAULT_TORCH_CPU_INDEX, TORCH_CPU_INDEX_ENV, cpuIndexUrl, hasNvidiaGpu, torchPlan } from '../../src/core/torchIndex';
 

@@ -2,7 +2,7 @@
 // CLI's --splits and the Generate Dataset flow's input box (which shows the same problem text).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../../src/core/events';
+import { UserError } from '../../src/shared/events';
 import { parseGenerateArgs } from '../../src/cli/commands/generate';
 import { validateGenerateOptions } from '../../src/core/generate';
 import { MAX_IMAGES_PER_LABEL, formatSplitsSpec, parseSplitsSpec, readSplitsSpec } from '../../src/core/splitSpec';

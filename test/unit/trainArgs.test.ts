@@ -1,7 +1,7 @@
 // How `intersections train` passes its flags to the Python trainer (and to accelerate launch).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../../src/core/events';
+import { UserError } from '../../src/shared/events';
 import { parseTrainArgs, trainerArgs } from '../../src/cli/commands/train';
 
 const args = (...argv: string[]) => trainerArgs(parseTrainArgs(argv));

@@ -2,13 +2,13 @@
 // These modules do not import 'vscode', so they run under plain node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeEvent, JobEvent } from '../../src/core/events';
+import { makeEvent, JobEvent } from '../../src/shared/events';
 import { withHint, endMessage, finalStatus, initialJobState, percent, reduceJobEvent, statusBarText, statusBarTooltip } from '../../src/extension/viewModels/jobState';
 import { parseRunEvents, runDescription, runTooltip, escapeMd } from '../../src/extension/viewModels/runStatus';
 import {
   DatasetLike, attributeGroups, attributeValueTitle, datasetDescription, datasetMarkdown, labelDescription, labelTitle, rowDescription, rowLabel, rowTooltip, skippedText, sortedLabels, splitDescription,
 } from '../../src/extension/viewModels/datasetLabels';
-import { formatBytes, formatDuration, formatPercent } from '../../src/core/format';
+import { formatBytes, formatDuration, formatPercent } from '../../src/shared/format';
 import { redact } from '../../src/extension/viewModels/format';
 
 const fold = (events: JobEvent[]) => events.reduce(reduceJobEvent, initialJobState());

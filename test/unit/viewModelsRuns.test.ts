@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeEvent } from '../../src/core/events';
+import { makeEvent } from '../../src/shared/events';
 import { findRunFolders, modelRuns, readRun, runContextValue, runFoldersSignature } from '../../src/extension/viewModels/runFolders';
 
 function writeRun(dir: string, events: object[], opts: { config?: object; model?: boolean; onnx?: boolean; predictions?: string[] } = {}) {

@@ -1,6 +1,6 @@
 // The gallery's virtualised grid: only the cells in view (plus a margin) exist in the DOM,
 // positioned absolutely inside a sizer as tall as the whole list (see ../virtualGrid.ts).
-import type { GalleryItem } from '../../src/core/galleryModel';
+import type { GalleryItem } from '../../src/shared/galleryModel';
 import type { ImageLoader } from './images';
 import { renderCell, setCellImage } from '../render';
 import { cellPosition, visibleRange, type GridGeometry } from '../virtualGrid';

@@ -1,10 +1,10 @@
-// The gallery webview's link to its host: typed request/reply (src/core/galleryProtocol.ts) over
+// The gallery webview's link to its host: typed request/reply (src/shared/galleryProtocol.ts) over
 // postMessage, the host's pushes, and the view state VS Code keeps across reloads.
 import {
   validateHostMessage, validateViewState, defaultViewState,
   type GalleryMethod, type GalleryMethods, type GalleryViewState,
-} from '../../src/core/galleryProtocol';
-import { PendingRequests } from '../../src/core/pendingRequests';
+} from '../../src/shared/galleryProtocol';
+import { PendingRequests } from '../../src/shared/pendingRequests';
 
 export interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
 

@@ -1,7 +1,7 @@
 // The gallery's images: requested from the host in batches, at most a few batches in flight,
 // kept in a cache bounded by the size of their data: URIs.
-import { LruCache } from '../../src/core/galleryModel';
-import { MAX_IMAGE_BATCH, type ImagesResult } from '../../src/core/galleryProtocol';
+import { LruCache } from '../../src/shared/galleryModel';
+import { MAX_IMAGE_BATCH, type ImagesResult } from '../../src/shared/galleryProtocol';
 
 export type ImageEntry = { src: string } | { error: string };
 

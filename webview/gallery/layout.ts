@@ -1,6 +1,6 @@
 // The gallery's static page: header, filter controls, status lines, the confusion matrices'
 // column and the grid, each found by its data-testid; and the helpers that fill its selects.
-import { ATTRIBUTE_FILTERS, type AttributeName } from '../../src/core/galleryModel';
+import { ATTRIBUTE_FILTERS, type AttributeName } from '../../src/shared/galleryModel';
 import { el } from '../render';
 
 export const ATTRIBUTE_TITLES: Record<AttributeName, string> = { lineWidth: 'Line width', imageSize: 'Image size', style: 'Style' };

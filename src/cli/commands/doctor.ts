@@ -2,10 +2,10 @@
 // can do (python -m intersections_trainer doctor: torch, CUDA/GPU, packages vs pins, HF token),
 // with the exact fix for each problem. Never prints the token, only whether one is set.
 import { existsSync } from 'node:fs';
-import { JobEvent, makeEvent } from '../../core/events';
+import { JobEvent, makeEvent } from '../../shared/events';
 import { forwardSignals, startProcessJob } from '../../core/processJob';
 import { SETUP_HINT, managedVenvDir, resolvePython, stampIsCurrent, trainerEnv, venvPython } from '../../core/python';
-import { JsonLinesSink } from '../../core/events';
+import { JsonLinesSink } from '../../shared/events';
 import { parseFlags } from '../args';
 
 interface Check { name: string; ok: boolean; detail: string; fix: string; level: 'ok' | 'warning' | 'error' }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { readSmallFileSync } from '../../core/boundedFile';
 import { iterateRows } from '../../core/datasetRead';
 import { computeMetrics, crossTabLines, predictionLine, Attributes, PredictionRecord, SplitMetrics } from '../../core/evaluation';
-import { UserError, makeEvent } from '../../core/events';
+import { UserError, makeEvent } from '../../shared/events';
 import { paperComparisonLines } from '../../core/blindtestPaper';
 import { OnnxPaliGemma, OnnxVariant, checkImageBytes, findOnnxDir } from '../../core/onnxInference';
 import { acquireFolderLock, isLockFile, isWriteTemp, writeFileAtomic, type FolderLock } from '../../core/ownership';

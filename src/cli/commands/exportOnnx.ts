@@ -1,7 +1,7 @@
 // intersections export-onnx --model <run|folder> [--output-dir D] [--no-quantize]
 // Runs the Python exporter (it needs PyTorch) and relays its job events. The export fails loudly
 // unless PyTorch and ONNX Runtime agree on sample images (see docs/INFERENCE.md).
-import { UserError, makeEvent } from '../../core/events';
+import { UserError, makeEvent } from '../../shared/events';
 import { pythonForTrainer } from '../../core/inferenceService';
 import { forwardSignals, startProcessJob } from '../../core/processJob';
 import { parseFlags } from '../args';

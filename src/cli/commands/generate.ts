@@ -2,7 +2,7 @@
 // --dataset-folder --dataset-split), plus several splits in one call, workers, line widths,
 // colours, jitter, image-folder output and pushing to the Hub.
 import { parseArgs } from 'node:util';
-import { UserError, makeEvent } from '../../core/events';
+import { UserError, makeEvent } from '../../shared/events';
 import {
   CancelledError, DEFAULT_BLINDTEST_SHARE, DEFAULT_COLORS, DEFAULT_STYLE, defaultGenerateOptions, generateDataset, parseSplitsSpec, validateGenerateOptions,
   type GenerateOptions,

@@ -1,8 +1,8 @@
 // `intersections inspect <dataset>`: splits, rows, per-label counts, image sizes, format and
 // size on disk. With --json: a start event, then done with summary = the DatasetInfo.
-import { makeEvent, UserError } from '../../core/events';
+import { makeEvent, UserError } from '../../shared/events';
 import { DatasetInfo, describeDataset } from '../../core/datasetRead';
-import { formatBytes } from '../../core/format';
+import { formatBytes } from '../../shared/format';
 import { parseFlags } from '../args';
 import { sinkFor } from '../output';
 

@@ -1,6 +1,6 @@
 // intersections predict --model <run|folder|base:ckpt> [--backend auto|onnx|python] <image...>
 // Prints the count for each image; with --json, job events and a done summary with per-image results.
-import { UserError, makeEvent } from '../../core/events';
+import { UserError, makeEvent } from '../../shared/events';
 import { countWithPython } from '../../core/inferenceService';
 import { OnnxPaliGemma, OnnxVariant, findOnnxDir, readCheckedImage } from '../../core/onnxInference';
 import { parseFlags } from '../args';

@@ -1,7 +1,7 @@
 // `intersections push <dataset> --dataset-id user/name [--private] [--token-stdin] [--hub-url URL] [--json]`:
 // uploads a dataset folder to the Hugging Face Hub (token from HF_TOKEN or HUGGING_FACE_HUB_TOKEN,
 // --token-stdin, or --token, which other users can see in `ps`).
-import { makeEvent, UserError } from '../../core/events';
+import { makeEvent, UserError } from '../../shared/events';
 import { parseDatasetId, pushDataset, resolveHubUrl } from '../../core/hub';
 import { parseFlags } from '../args';
 import { sinkFor } from '../output';

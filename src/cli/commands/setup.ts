@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { EventSink, UserError, makeEvent } from '../../core/events';
+import { EventSink, UserError, makeEvent } from '../../shared/events';
 import {
   STAMP_FILE, SetupStamp, managedVenvDir, pythonPackageDir, requirementsFiles, requirementsHash, stampIsCurrent, venvPython,
 } from '../../core/python';

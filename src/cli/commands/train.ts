@@ -3,8 +3,8 @@
 // otherwise a progress bar), forwards SIGINT/SIGTERM (the trainer checkpoints and exits 130)
 // and exits with the trainer's exit code. --num-processes N > 1 runs it under `accelerate launch`.
 import * as readline from 'node:readline';
-import { EventSink, JobEvent, UserError, makeEvent } from '../../core/events';
-import { formatPercent } from '../../core/format';
+import { EventSink, JobEvent, UserError, makeEvent } from '../../shared/events';
+import { formatPercent } from '../../shared/format';
 import { forwardSignals, startProcessJob } from '../../core/processJob';
 import { BOOL_FLAGS, TRAIN_FLAGS, VALUE_FLAGS } from '../../core/trainFlags';
 import { SETUP_HINT, managedVenvDir, resolvePython, trainerEnv } from '../../core/python';

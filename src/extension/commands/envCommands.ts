@@ -1,7 +1,7 @@
 // Set Up Python Environment, Sign In to / Sign Out of Hugging Face, and the environment check
 // that runs before training, evaluation and export (`intersections doctor --json`).
 import * as vscode from 'vscode';
-import type { JobEvent } from '../../core/events';
+import type { JobEvent } from '../../shared/events';
 import { runJob, Services } from '../services';
 import { requireWorkspace, settings, workspaceRoot } from '../settings';
 import { validateToken } from '../viewModels/commandArgs';

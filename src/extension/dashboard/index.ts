@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DASHBOARD_VIEW_TYPE, MAX_DASHBOARD_RUNS, validateViewState } from '../../core/dashboardProtocol';
+import { DASHBOARD_VIEW_TYPE, MAX_DASHBOARD_RUNS, validateViewState } from '../../shared/dashboardProtocol';
 import { messageHtml } from '../gallery/html';
 import { pickRun } from '../pickers';
 import { argPath, type Services } from '../services';

@@ -3,7 +3,7 @@
 // the new points, and runs the buttons' actions with the commands that already exist.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DASHBOARD_VIEW_TYPE, validateWebviewMessage, type HostMessage, type RunCard } from '../../core/dashboardProtocol';
+import { DASHBOARD_VIEW_TYPE, validateWebviewMessage, type HostMessage, type RunCard } from '../../shared/dashboardProtocol';
 import { makeNonce } from '../gallery/html';
 import { dashboardHtml } from './html';
 import { DashboardSession } from './session';

@@ -3,9 +3,9 @@
 // polls, posts and runs the actions; this is unit tested.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DashboardModel, scalarConfig, type ConfigValue } from '../../core/dashboardModel';
-import { LineSplitter, MAX_EVENT_LINE } from '../../core/events';
-import type { DashboardAction, RunCard } from '../../core/dashboardProtocol';
+import { DashboardModel, scalarConfig, type ConfigValue } from '../../shared/dashboardModel';
+import { LineSplitter, MAX_EVENT_LINE } from '../../shared/events';
+import type { DashboardAction, RunCard } from '../../shared/dashboardProtocol';
 import { reproduceCommand } from '../../core/trainFlags';
 
 /** A bigger config.json is not a run's config: it is not read. */

@@ -1,7 +1,7 @@
 // Registers the prediction gallery: the intersections.showPredictions command and the panel
 // serializer that restores open galleries after a window reload.
 import * as vscode from 'vscode';
-import { GALLERY_VIEW_TYPE, validateViewState } from '../../core/galleryProtocol';
+import { GALLERY_VIEW_TYPE, validateViewState } from '../../shared/galleryProtocol';
 import { messageHtml } from './html';
 import { argPath } from '../services';
 import { GalleryPanel, pickRun, type GalleryDeps } from './panel';

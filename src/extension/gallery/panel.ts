@@ -2,8 +2,8 @@
 // messages to the GallerySession and offers the pickers (dataset folder, run to compare with).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatPercent } from '../../core/format';
-import { GALLERY_VIEW_TYPE, type HostMessage } from '../../core/galleryProtocol';
+import { formatPercent } from '../../shared/format';
+import { GALLERY_VIEW_TYPE, type HostMessage } from '../../shared/galleryProtocol';
 import { galleryHtml, makeNonce } from './html';
 import { isRunWithPredictions, predictionSplits, readMetrics } from './runFiles';
 import { GallerySession } from './session';

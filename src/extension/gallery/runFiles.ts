@@ -4,7 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { detectDataset } from '../../core/datasetRead';
-import { parseMetrics, parsePredictionsJsonl, type MetricsSummary, type ParsedPredictions } from '../../core/galleryModel';
+import { parseMetrics, parsePredictionsJsonl, type MetricsSummary, type ParsedPredictions } from '../../shared/galleryModel';
 
 const PREDICTIONS_RE = /^predictions-([A-Za-z0-9_.-]{1,64})\.jsonl$/;
 const SPLIT_ORDER = ['test', 'validation', 'train'];

@@ -7,11 +7,11 @@ import * as path from 'node:path';
 import { exceedsImageLimit, imageDimensions } from '../../core/datasetImage';
 import { detectDataset, readImage, rowAttributes } from '../../core/datasetRead';
 import { attrKey } from '../../core/evaluation';
-import { formatPercent } from '../../core/format';
-import { attributeValues, compareRuns, labelNames, LruCache, toItems, type GalleryItem, type ItemAttributes } from '../../core/galleryModel';
+import { formatPercent } from '../../shared/format';
+import { attributeValues, compareRuns, labelNames, LruCache, toItems, type GalleryItem, type ItemAttributes } from '../../shared/galleryModel';
 import {
   validateRequest, type GalleryDataset, type GalleryReply, type ImagesResult, type LoadResult, type GalleryRun,
-} from '../../core/galleryProtocol';
+} from '../../shared/galleryProtocol';
 import { findRunDataset, predictionSplits, readMetrics, readRunPredictions } from './runFiles';
 
 export interface SessionOptions {

@@ -3,7 +3,7 @@
 // unit tests drive it with real child processes. One GPU job (training) runs at a time; more
 // are queued and start when the running one ends.
 import { EventEmitter } from 'node:events';
-import type { JobEvent } from '../../core/events';
+import type { JobEvent } from '../../shared/events';
 import { ProcessJob, ProcessJobResult, startProcessJob } from '../../core/processJob';
 import { JobState, finalStatus, initialJobState, reduceJobEvent } from '../viewModels/jobState';
 import { Disposable, type DisposableLike } from '../disposable';

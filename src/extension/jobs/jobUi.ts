@@ -2,7 +2,7 @@
 // optional cancellable progress notification, an end notification, and every event and log
 // line in the "Intersections" log output channel.
 import * as vscode from 'vscode';
-import type { JobEvent } from '../../core/events';
+import type { JobEvent } from '../../shared/events';
 import { Job, JobManager } from './jobManager';
 import { endMessage, percent, statusBarText, statusBarTooltip } from '../viewModels/jobState';
 import { redact } from '../viewModels/format';

@@ -1,7 +1,7 @@
 // Labels, descriptions and tooltips for the Datasets view, computed from the dataset reader's
 // DatasetInfo / row records. Pure: no `vscode` import. The shapes below are the subset of
 // src/core/datasetRead.ts that the view uses (structural typing keeps the two in step).
-import { formatBytes, formatPercent } from '../../core/format';
+import { formatBytes, formatPercent } from '../../shared/format';
 import { plural } from './format';
 import { escapeMd } from './runStatus';
 

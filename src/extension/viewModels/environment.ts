@@ -1,6 +1,6 @@
 // The verdict of `intersections doctor --json` on the Python environment, as the commands show
 // it. Pure: no `vscode` import, so it is unit-tested.
-import type { JobEvent } from '../../core/events';
+import type { JobEvent } from '../../shared/events';
 import { withHint } from './jobState';
 
 export interface DoctorCheck { name: string; ok: boolean; detail: string; fix: string; level: string }

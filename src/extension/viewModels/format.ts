@@ -1,5 +1,5 @@
 // Small formatting helpers shared by the view models (no `vscode` import: unit-tested); bytes,
-// percentages and durations are src/core/format.ts's, the style of the whole product.
+// percentages and durations are src/shared/format.ts's, the style of the whole product.
 
 /** Short number for losses and rates: 4 significant digits at most. */
 export function formatNumber(v: number): string {

@@ -1,7 +1,7 @@
 // The state of one background job, folded from its job events, and the texts the status bar,
 // notifications and Runs view show for it. Pure: no `vscode` import.
-import type { JobEvent } from '../../core/events';
-import { formatDuration, formatPercent } from '../../core/format';
+import type { JobEvent } from '../../shared/events';
+import { formatDuration, formatPercent } from '../../shared/format';
 import { formatNumber } from './format';
 
 export type JobStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';

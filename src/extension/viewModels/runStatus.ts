@@ -1,7 +1,7 @@
 // What the Runs view shows for a run folder: status, mode, steps and best accuracy, parsed from
 // the run's events.jsonl (written by the trainer) and config.json. Pure: no `vscode` import.
-import { parseEventLine } from '../../core/events';
-import { formatPercent } from '../../core/format';
+import { parseEventLine } from '../../shared/events';
+import { formatPercent } from '../../shared/format';
 import { plural } from './format';
 import { isAccuracyName } from './jobState';
 
