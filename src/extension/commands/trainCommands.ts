@@ -124,11 +124,12 @@ async function askSettings(datasetName: string, trainImages: number | undefined,
   if (!modePick) return undefined;
   const mode = modePick.label as TrainMode;
 
-  // The estimate follows what is typed (an Info message does not block Enter).
+  // The prompt estimates the default; once the value is edited, an Info message (which does not
+  // block Enter) estimates what is typed.
   const speed = await speedOf(model, mode);
   const lengthText = await vscode.window.showInputBox({
     title: `${TITLE} (3/5): length`,
-    prompt: `Number of steps (e.g. 200) or of epochs (e.g. 3 epochs); the trainer's default is ${formatLength(defaultLength(model))}`,
+    prompt: `Steps (e.g. 200) or epochs (e.g. 3 epochs); the trainer's default: ${estimateLine(defaultLength(model), model, trainImages, speed)}`,
     value: formatLength(defaultLength(model)),
     validateInput: (v) => {
       const r = parseTrainLength(v);
