@@ -2,7 +2,9 @@
 // (read + fold events.jsonl, the first message), and uPlot's draw and redraw cost for that run and
 // for 10 runs x 10,000 points compared. uPlot runs in Node on a minimal DOM whose canvases are
 // @napi-rs/canvas (Skia, the same 2D API as the browser's), so the drawing work is real; the
-// browser's compositing is not measured.
+// browser's compositing is not measured. Each measure has a baseline timed in the same invocation:
+// the floor of that work done by hand (reading and JSON-parsing every line of the events files;
+// stroking the same points as one Skia path per series), and the ratio to it.
 //   node --import tsx bench/dashboard/bench.ts [--steps 100000] [--runs 10] [--points 10000]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -96,6 +98,56 @@ function plot(series: number, data: uPlot.AlignedData): uPlot {
   return new uPlot(opts, data, new El('div') as unknown as HTMLElement);
 }
 
+/** Baseline of a load: read the files and JSON.parse every line, nothing kept. */
+function parseAll(files: string[]): number {
+  const t = performance.now();
+  let n = 0;
+  for (const f of files) for (const line of fs.readFileSync(f, 'utf8').split('\n')) if (line) n += JSON.parse(line) ? 1 : 0;
+  if (!n) throw new Error('no events');
+  return performance.now() - t;
+}
+
+/** The panel's load: a session over `dirs`, polled until every run has caught up, and its first message. */
+async function sessionLoad(dirs: string[]): Promise<{ ms: number; msgBytes: number }> {
+  const t = performance.now();
+  const s = new DashboardSession(dirs);
+  for (;;) {
+    await s.poll();
+    let behind = false;
+    for (const r of s.runs) if (await r.follower.behind()) behind = true;
+    if (!behind) break;
+  }
+  const msgBytes = s.runs.reduce((n, r) => n + JSON.stringify(r.model.takeUpdate()).length, 0);
+  return { ms: performance.now() - t, msgBytes };
+}
+
+/** Baseline of a redraw: each series stroked as one path on an 800 x 220 Skia canvas, scaled by hand. */
+function rawDraw(data: uPlot.AlignedData): number {
+  const t = performance.now();
+  const ctx = createCanvas(800, 220).getContext('2d');
+  const x = data[0] as number[];
+  const [x0, x1] = [x[0], x[x.length - 1]];
+  for (let si = 1; si < data.length; si++) {
+    const y = data[si] as (number | null)[];
+    let lo = Infinity, hi = -Infinity;
+    for (const v of y) if (v !== null && v !== undefined) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    ctx.beginPath();
+    let started = false;
+    for (let i = 0; i < x.length; i++) {
+      const v = y[i];
+      if (v === null || v === undefined) continue;
+      const px = ((x[i] - x0) / (x1 - x0 || 1)) * 800, py = 220 - ((v - lo) / (hi - lo || 1)) * 220;
+      if (started) ctx.lineTo(px, py); else { ctx.moveTo(px, py); started = true; }
+    }
+    ctx.strokeStyle = `hsl(${si * 36},70%,50%)`;
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+  }
+  return performance.now() - t;
+}
+
+const ratio = (a: number, b: number) => `${Number((a / b).toPrecision(2))}x`;
+
 /** Time of one synchronous draw: uPlot commits in a microtask, so await it. */
 async function timed(fn: () => void): Promise<number> {
   const t = performance.now();
@@ -114,15 +166,27 @@ async function main(): Promise<void> {
     const big = path.join(tmp, 'big');
     const bytes = writeRun(big, STEPS, 500);
     const loads: number[] = [];
+    const parses: number[] = [];
     let msgBytes = 0;
     for (let k = 0; k < 3; k++) {
-      const t = performance.now();
-      const s = new DashboardSession([big]);
-      do await s.poll(); while (await s.runs[0].follower.behind());
-      msgBytes = JSON.stringify(s.runs[0].model.takeUpdate()).length;
-      loads.push(performance.now() - t);
+      const l = await sessionLoad([big]);
+      loads.push(l.ms);
+      msgBytes = l.msgBytes;
+      parses.push(parseAll([path.join(big, 'events.jsonl')]));
     }
-    console.log(`host load, ${STEPS} steps (${(bytes / 2 ** 20).toFixed(1)} MiB events.jsonl): ${median(loads).toFixed(0)} ms; first message ${(msgBytes / 2 ** 20).toFixed(1)} MiB`);
+    console.log(`host load, ${STEPS} steps (${(bytes / 2 ** 20).toFixed(1)} MiB events.jsonl): ${median(loads).toFixed(0)} ms; first message ${(msgBytes / 2 ** 20).toFixed(1)} MiB; baseline (read + JSON.parse every line) ${median(parses).toFixed(0)} ms: ${ratio(median(loads), median(parses))}`);
+
+    // Host: RUNS runs of STEPS / RUNS steps each, compared in one panel.
+    const dirs = Array.from({ length: RUNS }, (_, r) => path.join(tmp, `cmp-${r}`));
+    let cbytes = 0;
+    for (const d of dirs) cbytes += writeRun(d, Math.round(STEPS / RUNS), 500);
+    const cloads: number[] = [];
+    const cparses: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      cloads.push((await sessionLoad(dirs)).ms);
+      cparses.push(parseAll(dirs.map((d) => path.join(d, 'events.jsonl'))));
+    }
+    console.log(`host load, ${RUNS} runs x ${Math.round(STEPS / RUNS)} steps compared (${(cbytes / 2 ** 20).toFixed(1)} MiB): ${median(cloads).toFixed(0)} ms; baseline ${median(cparses).toFixed(0)} ms: ${ratio(median(cloads), median(cparses))}`);
 
     // Webview: the loss chart of that run (raw, smoothed, validation) drawn, then redrawn after one more point.
     const m = new DashboardModel();
@@ -136,7 +200,9 @@ async function main(): Promise<void> {
     const first = await timed(() => { u = plot(3, data); });
     const redraw: number[] = [];
     for (let k = 0; k < 7; k++) redraw.push(await timed(() => u.setData(data)));
-    console.log(`1 run x ${STEPS} points, loss chart (3 series): data ${median(prepMs).toFixed(1)} ms, first draw ${first.toFixed(1)} ms, redraw ${median(redraw).toFixed(1)} ms`);
+    const raw: number[] = [];
+    for (let k = 0; k < 7; k++) raw.push(rawDraw(data));
+    console.log(`1 run x ${STEPS} points, loss chart (3 series): data ${median(prepMs).toFixed(1)} ms, first draw ${first.toFixed(1)} ms, redraw ${median(redraw).toFixed(1)} ms; baseline (one hand-scaled Skia path per series) ${median(raw).toFixed(1)} ms: ${ratio(median(redraw), median(raw))}`);
     u.destroy();
 
     // Compare: RUNS runs of POINTS points each, on steps offset per run (so the x union is large).
@@ -153,7 +219,9 @@ async function main(): Promise<void> {
     const cfirst = await timed(() => { c = plot(RUNS, cdata); });
     const credraw: number[] = [];
     for (let k = 0; k < 7; k++) credraw.push(await timed(() => c.setData(cdata)));
-    console.log(`${RUNS} runs x ${POINTS} points (x union ${cdata[0].length}), one chart: data ${median(cprepMs).toFixed(1)} ms, first draw ${cfirst.toFixed(1)} ms, redraw ${median(credraw).toFixed(1)} ms`);
+    const craw: number[] = [];
+    for (let k = 0; k < 7; k++) craw.push(rawDraw(cdata));
+    console.log(`${RUNS} runs x ${POINTS} points (x union ${cdata[0].length}), one chart: data ${median(cprepMs).toFixed(1)} ms, first draw ${cfirst.toFixed(1)} ms, redraw ${median(credraw).toFixed(1)} ms; baseline ${median(craw).toFixed(1)} ms: ${ratio(median(credraw), median(craw))}`);
     c.destroy();
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
