@@ -1,12 +1,14 @@
 // What one run dashboard shows: one run, or several (Compare Runs), each followed by reading what
 // was appended to its events.jsonl since the last look. No vscode import: the panel (panel.ts)
 // polls, posts and runs the actions; this is unit tested.
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DashboardModel, scalarConfig, type ConfigValue } from '../../shared/dashboardModel';
 import { LineSplitter, MAX_EVENT_LINE } from '../../shared/events';
 import type { DashboardAction, RunCard } from '../../shared/dashboardProtocol';
 import { reproduceCommand } from '../../core/trainFlags';
+import { readBytesAt, readSmallFile, withRegularFile } from '../../core/boundedFile';
 
 /** A bigger config.json is not a run's config: it is not read. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -24,8 +26,15 @@ export class EventFileFollower {
 
   /** New complete lines, and whether the file started over (the caller then drops what it had). */
   async read(): Promise<{ lines: string[]; restarted: boolean }> {
-    let st;
-    try { st = await fs.stat(this.file); } catch { return { lines: [], restarted: false }; }
+    // Only a regular file: a FIFO or a link to /dev/zero planted as events.jsonl is as if missing.
+    try {
+      return await withRegularFile(this.file, (fh, st) => this.readNew(fh, st));
+    } catch {
+      return { lines: [], restarted: false };
+    }
+  }
+
+  private async readNew(fh: FileHandle, st: Stats): Promise<{ lines: string[]; restarted: boolean }> {
     let restarted = false;
     if (st.ino !== this.ino || st.size < this.offset) {
       restarted = this.ino !== -1 || this.offset > 0;
@@ -35,21 +44,17 @@ export class EventFileFollower {
       this.decoder = new TextDecoder();
     }
     if (st.size === this.offset) return { lines: [], restarted };
-    const fh = await fs.open(this.file, 'r');
-    try {
-      const want = Math.min(READ_CHUNK, st.size - this.offset);
-      const buf = Buffer.alloc(want);
-      const { bytesRead } = await fh.read(buf, 0, want, this.offset);
-      this.offset += bytesRead;
-      return { lines: this.splitter.push(this.decoder.decode(buf.subarray(0, bytesRead), { stream: true })), restarted };
-    } finally {
-      await fh.close();
-    }
+    const buf = await readBytesAt(fh, this.offset, Math.min(READ_CHUNK, st.size - this.offset));
+    this.offset += buf.length;
+    return { lines: this.splitter.push(this.decoder.decode(buf, { stream: true })), restarted };
   }
 
   /** Whether the file holds bytes not read yet (a large log is read over several looks). */
   async behind(): Promise<boolean> {
-    try { return (await fs.stat(this.file)).size > this.offset; } catch { return false; }
+    try {
+      const st = await fs.stat(this.file);
+      return st.isFile() && st.size > this.offset;
+    } catch { return false; }
   }
 }
 
@@ -60,13 +65,11 @@ export interface DashboardRun {
   config: Record<string, ConfigValue> | null;
 }
 
-/** config.json of a run (scalars only), or null when missing, too large or not a JSON object. */
+/** config.json of a run (scalars only), or null when missing, not a regular file, too large or not a JSON object. */
 export async function readRunConfig(dir: string): Promise<Record<string, ConfigValue> | null> {
   const file = path.join(dir, 'config.json');
   try {
-    const st = await fs.stat(file);
-    if (!st.isFile() || st.size > MAX_CONFIG_BYTES) return null;
-    const raw: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
+    const raw: unknown = JSON.parse(await readSmallFile(file, MAX_CONFIG_BYTES));
     return raw && typeof raw === 'object' && !Array.isArray(raw) ? scalarConfig(raw) : null;
   } catch {
     return null;

@@ -3,6 +3,7 @@
 // the unit tests exercise it directly.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { MAX_SIDE_FILE_BYTES, readSmallFile, RefusedFileError } from '../../core/boundedFile';
 import { detectDataset } from '../../core/datasetRead';
 import { parseMetrics, parsePredictionsJsonl, type MetricsSummary, type ParsedPredictions } from '../../shared/galleryModel';
 
@@ -22,25 +23,22 @@ export async function predictionSplits(runDir: string): Promise<string[]> {
 
 export async function readRunPredictions(runDir: string, split: string): Promise<ParsedPredictions> {
   const file = path.join(runDir, `predictions-${split}.jsonl`);
-  const stat = await fsp.stat(file);
-  if (!stat.isFile()) throw new Error(`${file} is not a regular file`); // e.g. a link to /dev/zero: its size says 0
-  if (stat.size > MAX_PREDICTIONS_BYTES) throw new Error(`${file} is too large to show (${stat.size} bytes)`);
-  return parsePredictionsJsonl(await fsp.readFile(file, 'utf8'), split);
+  let text: string;
+  try {
+    text = await readSmallFile(file, MAX_PREDICTIONS_BYTES);
+  } catch (e) {
+    // The gallery shows these lines; e.g. a link to /dev/zero, whose size says 0.
+    if (e instanceof RefusedFileError && e.reason === 'not-regular') throw new Error(`${file} is not a regular file`);
+    if (e instanceof RefusedFileError) throw new Error(`${file} is too large to show (${e.size} bytes)`);
+    throw e;
+  }
+  return parsePredictionsJsonl(text, split);
 }
 
-/** metrics.json and events.jsonl larger than this are not read (a run's are kilobytes). */
-const MAX_SIDE_FILE_BYTES = 64 * 1024 * 1024;
-
-/** A regular file of at most MAX_SIDE_FILE_BYTES, read whole; a link to /dev/zero, a FIFO or a huge file throws. */
-async function readSideFile(file: string): Promise<string> {
-  const st = await fsp.stat(file);
-  if (!st.isFile() || st.size > MAX_SIDE_FILE_BYTES) throw new Error(`${file} is not a regular file of at most ${MAX_SIDE_FILE_BYTES} bytes`);
-  return fsp.readFile(file, 'utf8');
-}
-
+/** metrics.json and events.jsonl: a regular file of at most MAX_SIDE_FILE_BYTES, or nothing (a run's are kilobytes). */
 async function readJsonObject(file: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const v: unknown = JSON.parse(await readSideFile(file));
+    const v: unknown = JSON.parse(await readSmallFile(file, MAX_SIDE_FILE_BYTES));
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch { return undefined; }
 }
@@ -90,7 +88,7 @@ export async function datasetCandidates(runDir: string, split?: string): Promise
   if (forSplit && typeof forSplit === 'object' && !Array.isArray(forSplit)) values.push(...datasetValues(forSplit as Record<string, unknown>));
   values.push(...datasetValues(metrics));
   try {
-    const text = await readSideFile(path.join(runDir, 'events.jsonl'));
+    const text = await readSmallFile(path.join(runDir, 'events.jsonl'), MAX_SIDE_FILE_BYTES);
     const starts = text.split('\n').filter((l) => l.includes('"start"')).reverse();
     for (const line of starts) {
       try {

@@ -2,6 +2,8 @@
 // their state. Node only (no `vscode` import), so it is unit-tested on real folders.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { readBytesAt, readWholeOpenFile, withRegularFile } from '../../core/boundedFile';
 import { RunSummary, parseRunEvents } from './runStatus';
 
 export interface RunInfo {
@@ -57,28 +59,23 @@ export async function runFoldersSignature(dirs: Iterable<string>): Promise<strin
 /** The largest config.json the Runs view reads (the dashboard has the same limit). */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** Reads at most the last `maxBytes` of a file (events.jsonl can grow large on long runs). */
-async function readTail(file: string, maxBytes: number): Promise<string> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const { size } = await fh.stat();
-    const start = Math.max(0, size - maxBytes);
-    const buf = Buffer.alloc(size - start);
-    await fh.read(buf, 0, buf.length, start);
-    let text = buf.toString('utf8');
-    if (start > 0) text = text.slice(text.indexOf('\n') + 1); // drop the cut first line
-    return text;
-  } finally { await fh.close(); }
+/** Whole events.jsonl up to this size; a longer log is read as its head and this much of its tail. */
+const EVENTS_TAIL_BYTES = 1024 * 1024;
+/** The head of a long log: the start event (config, mode) is there. */
+const EVENTS_HEAD_BYTES = 64 * 1024;
+
+/** At most the last `maxBytes` of an open file of `size` bytes, from its first whole line. */
+async function readTail(fh: FileHandle, size: number, maxBytes: number): Promise<string> {
+  const start = Math.max(0, size - maxBytes);
+  const text = (await readBytesAt(fh, start, size - start)).toString('utf8');
+  return start > 0 ? text.slice(text.indexOf('\n') + 1) : text; // drop the cut first line
 }
 
-async function readHead(file: string, maxBytes: number): Promise<string> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const buf = Buffer.alloc(maxBytes);
-    const { bytesRead } = await fh.read(buf, 0, maxBytes, 0);
-    const text = buf.subarray(0, bytesRead).toString('utf8');
-    return bytesRead < maxBytes ? text : text.slice(0, text.lastIndexOf('\n') + 1);
-  } finally { await fh.close(); }
+/** At most the first `maxBytes` of an open file, up to its last whole line. */
+async function readHead(fh: FileHandle, maxBytes: number): Promise<string> {
+  const buf = await readBytesAt(fh, 0, maxBytes);
+  const text = buf.toString('utf8');
+  return buf.length < maxBytes ? text : text.slice(0, text.lastIndexOf('\n') + 1);
 }
 
 const exists = (p: string) => fsp.stat(p).then(() => true, () => false);
@@ -90,23 +87,19 @@ export async function readRun(dir: string, live = false): Promise<RunInfo> {
   try {
     // A regular file of at most MAX_CONFIG_BYTES: a run folder in a cloned repository may hold
     // `config.json -> /dev/zero` or a huge file, read on every refresh of the Runs view.
-    const st = await fsp.stat(path.join(dir, 'config.json'));
-    if (st.isFile() && st.size <= MAX_CONFIG_BYTES) {
-      const parsed = JSON.parse(await fsp.readFile(path.join(dir, 'config.json'), 'utf8'));
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) config = parsed;
-      mtimeMs = st.mtimeMs;
-    }
-  } catch { /* no or bad config.json: the events still tell the story */ }
+    const read = await withRegularFile(path.join(dir, 'config.json'), async (fh, st) => ({ text: await readWholeOpenFile(fh, st, MAX_CONFIG_BYTES), mtimeMs: st.mtimeMs }));
+    const parsed = JSON.parse(read.text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) config = parsed;
+    mtimeMs = read.mtimeMs;
+  } catch { /* no, refused or bad config.json: the events still tell the story */ }
   let events = '';
-  const eventsFile = path.join(dir, 'events.jsonl');
   try {
-    const st = await fsp.stat(eventsFile);
-    if (!st.isFile()) throw new Error('not a file'); // e.g. events.jsonl -> /dev/zero: its size says 0
-    mtimeMs = Math.max(mtimeMs, st.mtimeMs);
-    // Long logs: the start event (config, mode) is at the head; status and metrics near the end.
-    const TAIL = 1024 * 1024;
-    events = st.size <= TAIL ? await fsp.readFile(eventsFile, 'utf8') : (await readHead(eventsFile, 64 * 1024)) + (await readTail(eventsFile, TAIL));
-  } catch { /* not written yet */ }
+    // Only a regular file (events.jsonl -> /dev/zero is refused); long logs are read as head + tail.
+    events = await withRegularFile(path.join(dir, 'events.jsonl'), async (fh, st) => {
+      mtimeMs = Math.max(mtimeMs, st.mtimeMs);
+      return st.size <= EVENTS_TAIL_BYTES ? readWholeOpenFile(fh, st, EVENTS_TAIL_BYTES) : (await readHead(fh, EVENTS_HEAD_BYTES)) + (await readTail(fh, st.size, EVENTS_TAIL_BYTES));
+    });
+  } catch { /* not written yet, or refused */ }
   let entries: string[] = [];
   try { entries = await fsp.readdir(dir); } catch { /* removed meanwhile */ }
   const predictionSplits = entries.map((n) => /^predictions-(.+)\.jsonl$/.exec(n)?.[1]).filter((s): s is string => !!s).sort();

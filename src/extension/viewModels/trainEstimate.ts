@@ -2,8 +2,9 @@
 // the speed is measured, not guessed: samples/s of the latest finished run of the same model at
 // the same input size in the workspace, else the speed docs/BENCHMARKS.md recorded for the tiny
 // model. No `vscode` import: unit-tested on real run folders.
-import { promises as fsp, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { readSmallFile } from '../../core/boundedFile';
 import { pythonPackageDir } from '../../core/python';
 import { stepsForEpochs, TrainLength } from './commandArgs';
 import type { RunInfo } from './runFolders';
@@ -41,15 +42,16 @@ export function modelImageSize(model: string, pkgDir?: string): number | undefin
   return m ? Number(m[1]) : undefined;
 }
 
+/** intersections_model.json is a few hundred bytes; a bigger one is not ours. */
+const MAX_MODEL_META_BYTES = 1024 * 1024;
+
 /** The input size a run trained at (its model/intersections_model.json), else its model id's. */
 export async function runImageSize(run: RunInfo, pkgDir?: string): Promise<number | undefined> {
   const file = path.join(run.dir, 'model', 'intersections_model.json');
   try {
-    const st = await fsp.stat(file);
-    if (st.isFile() && st.size <= 1024 * 1024) {
-      const size = (JSON.parse(await fsp.readFile(file, 'utf8')) as { image_size?: unknown }).image_size;
-      if (typeof size === 'number' && size > 0) return size;
-    }
+    // A run folder may come from a cloned repository: only a regular file of at most 1 MB is read.
+    const size = (JSON.parse(await readSmallFile(file, MAX_MODEL_META_BYTES)) as { image_size?: unknown }).image_size;
+    if (typeof size === 'number' && size > 0) return size;
   } catch { /* no model yet, or not ours: fall back to the id */ }
   return run.summary.model && run.summary.model !== TINY_MODEL_ID ? modelImageSize(run.summary.model, pkgDir) : undefined;
 }
