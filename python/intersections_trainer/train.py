@@ -136,40 +136,12 @@ class Trainer:
         loss_window: list[float] = []
         model.train()
         while step < total:
-            # one optimizer step = grad_accum micro-batches; the loss is normalised by the answer
-            # tokens of the whole accumulated batch (not averaged per micro-batch)
+            # one optimizer step = grad_accum micro-batches
             micro = [order.indices(step * cfg.grad_accum + j) for j in range(cfg.grad_accum)]
-            batches = [(templates.batch([train_ex[i].label for i in idx]), idx) for idx in micro]
-            n_tokens = sum(int((b["labels"] != -100).sum()) for b, _ in batches)
-            n_tokens_t = torch.tensor([n_tokens], device=accel.device)
-            n_tokens_all = int(accel.reduce(n_tokens_t, reduction="sum").item()) if world > 1 else n_tokens
-            step_loss = 0.0
-            interrupted = False
-            for j, (b, idx) in enumerate(batches):
-                if self.stop_signal is not None:
-                    interrupted = True
-                    break
-                b = {k: v.to(accel.device) for k, v in b.items()}
-                px = train_px.get(idx)
-                if cfg.augment:
-                    ip = processor.image_processor
-                    px = augment_batch(px, ip.image_mean, ip.image_std, cfg.seed, step * cfg.grad_accum + j,
-                                       offset=rank * cfg.batch_size, total=cfg.batch_size * world)
-                px = px.to(accel.device)
-                sync = j == len(batches) - 1
-                ctx = accel.no_sync(model) if (world > 1 and not sync) else contextlib.nullcontext()
-                with ctx, accel.autocast():
-                    loss_sum, _ = answer_loss_sum(model, b, px)
-                    # DDP averages gradients over processes: scale so the result is the global mean
-                    loss = loss_sum * world / max(1, n_tokens_all)
-                accel.backward(loss)
-                step_loss += float(loss_sum.detach())
-            if interrupted or self.stop_signal is not None:
+            step_loss = self._accumulate(model, accel, processor, templates, train_ex, train_px, micro, step)
+            if step_loss is None:  # stopped by a signal between micro-batches
                 optimizer.zero_grad(set_to_none=True)
                 break
-            if world > 1:  # report the loss of the global batch, not of this process's share
-                step_loss = float(accel.reduce(torch.tensor([step_loss], device=accel.device), reduction="sum").item())
-            step_loss /= max(1, n_tokens_all)
             if cfg.max_grad_norm and cfg.max_grad_norm > 0:
                 accel.clip_grad_norm_(params, cfg.max_grad_norm)
             optimizer.step()
@@ -209,6 +181,45 @@ class Trainer:
         if self.stop_signal is not None:
             return self._cancelled(state, total, ckpt_dir, run_dir, save)
         return self._finish(state, step, total, t0, accel, run_dir)
+
+    def _accumulate(self, model, accel, processor, templates, train_ex, train_px, micro, step: int) -> float | None:
+        """Forward and backward of one optimizer step's micro-batches (`micro`: example indices);
+        the mean token loss of the global batch, or None when a signal came in between them.
+        The loss is normalised by the answer tokens of the whole accumulated batch, not averaged
+        per micro-batch."""
+        import torch
+
+        cfg = self.cfg
+        world, rank = accel.num_processes, accel.process_index
+        batches = [(templates.batch([train_ex[i].label for i in idx]), idx) for idx in micro]
+        n_tokens = sum(int((b["labels"] != -100).sum()) for b, _ in batches)
+        n_tokens_t = torch.tensor([n_tokens], device=accel.device)
+        n_tokens_all = int(accel.reduce(n_tokens_t, reduction="sum").item()) if world > 1 else n_tokens
+        step_loss = 0.0
+        for j, (b, idx) in enumerate(batches):
+            if self.stop_signal is not None:
+                return None
+            b = {k: v.to(accel.device) for k, v in b.items()}
+            px = train_px.get(idx)
+            if cfg.augment:
+                ip = processor.image_processor
+                px = augment_batch(px, ip.image_mean, ip.image_std, cfg.seed, step * cfg.grad_accum + j,
+                                   offset=rank * cfg.batch_size, total=cfg.batch_size * world)
+            px = px.to(accel.device)
+            sync = j == len(batches) - 1
+            ctx = accel.no_sync(model) if (world > 1 and not sync) else contextlib.nullcontext()
+            with ctx, accel.autocast():
+                loss_sum, _ = answer_loss_sum(model, b, px)
+                # DDP averages gradients over processes: scale so the result is the global mean
+                loss = loss_sum * world / max(1, n_tokens_all)
+            accel.backward(loss)
+            step_loss += float(loss_sum.detach())
+        if self.stop_signal is not None:  # came in during the last micro-batch
+            return None
+        if world > 1:  # report the loss of the global batch, not of this process's share
+            step_loss = float(accel.reduce(torch.tensor([step_loss], device=accel.device), reduction="sum").item())
+        step_loss /= max(1, n_tokens_all)
+        return step_loss
 
     def _start(self):
         """Resolves the configuration, opens the run folder (lock, config.json, events.jsonl) and
