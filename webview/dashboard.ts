@@ -9,7 +9,7 @@ import { applyUpdate, emptyTrain, smooth, type Evaluation, type TrainColumns, ty
 import {
   defaultViewState, validateHostMessage, validateViewState, type DashboardAction, type DashboardViewState, type RunCard,
 } from '../src/shared/dashboardProtocol';
-import { alignSeries, configRows, gib, hasMemory, lastValue, perLabelSeries, type Series } from './dashboardData';
+import { alignSeries, axisNumber, configRows, gib, hasMemory, lastValue, perLabelSeries, type Series } from './dashboardData';
 import { formatDuration, formatPercent } from '../src/shared/format';
 import { el } from './render';
 
@@ -178,7 +178,7 @@ function makeChart(spec: ChartSpec, data: uPlot.AlignedData): Chart {
     scales: { x: { time: false }, y: spec.log ? { distr: 3 } : {} },
     axes: [
       { ...axis, label: 'step' },
-      { ...axis, values: spec.percent ? (_u, v) => v.map((x) => `${Math.round(x * 100)}%`) : undefined, size: 60 },
+      { ...axis, values: spec.percent ? (_u, v) => v.map((x) => `${Math.round(x * 100)}%`) : (_u, v) => v.map(axisNumber), size: 60 },
     ],
     series: [
       { label: 'step' },

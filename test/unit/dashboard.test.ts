@@ -13,6 +13,7 @@ import {
 } from '../../src/shared/dashboardProtocol';
 import { dashboardCsp, dashboardHtml } from '../../src/extension/dashboard/html';
 import { DashboardSession, EventFileFollower, readRunConfig, rerunFolder } from '../../src/extension/dashboard/session';
+import { axisNumber } from '../../webview/dashboardData';
 import { reproduceCommand } from '../../src/core/trainFlags';
 import { parseTrainArgs, trainerArgs } from '../../src/cli/commands/train';
 import { alignSeries, configRows, perLabelSeries } from '../../webview/dashboardData';
@@ -226,4 +227,9 @@ test('chart data: series on different steps joined on one x axis; per-label seri
     { key: 'mode', values: ['"full"', '"full"'], differs: false },
     { key: 'seed', values: ['–', '1'], differs: true },
   ]);
+});
+
+test('y-axis labels show small values such as a learning rate of 2e-4 (uPlot printed 0)', () => {
+  assert.deepEqual([0, 0.0002, 0.00015, 0.001, -0.0005].map(axisNumber), ['0', '2e-4', '1.5e-4', '1e-3', '-5e-4']);
+  assert.deepEqual([0.5, 1, 2.25, 1234.5678, 0.0123].map(axisNumber), ['0.5', '1', '2.25', '1230', '0.0123']);
 });
