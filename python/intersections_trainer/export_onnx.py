@@ -19,7 +19,7 @@ from . import ownership
 from .augment import views_for
 from .onnx_graphs import ExportError, write_graphs
 from .onnx_parity import agreement, check_parity
-from .predict import Events, InferenceError, load_model, open_image, run_inference
+from .predict import Events, InferenceError, load_model, open_image
 
 MANIFEST = "intersections_onnx.json"
 
