@@ -32,11 +32,13 @@ class Example:
     def load_image(self):
         from PIL import Image
 
+        from .preprocess import IMAGE_FORMATS
+
         try:
             if self.image_bytes is not None:
-                img = Image.open(io.BytesIO(self.image_bytes))
+                img = Image.open(io.BytesIO(self.image_bytes), formats=IMAGE_FORMATS)
             else:
-                img = Image.open(self.image_path)
+                img = Image.open(self.image_path, formats=IMAGE_FORMATS)
             return img.convert("RGB")
         except Exception as e:  # PIL raises several types for broken files
             raise DataError(f"cannot decode image '{self.id}': {e}",

@@ -19,7 +19,7 @@ from .answers import ANSWERS, parse_answer
 from .augment import views_for
 from .events import EventWriter
 from .scoring import answer_scores, first_token_scores, forced_scores
-from .preprocess import resized
+from .preprocess import IMAGE_FORMATS, resized
 
 MAX_IMAGE_SIDE = 4096
 MAX_NEW_TOKENS = 8
@@ -87,7 +87,7 @@ def open_image(path_or_bytes, name: str | None = None):
         # and checked right after reading the header, so its check is lifted for this open only.
         limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
         try:
-            img = Image.open(src)  # reads the header only
+            img = Image.open(src, formats=IMAGE_FORMATS)  # reads the header only
         finally:
             Image.MAX_IMAGE_PIXELS = limit
         with img:

@@ -9,6 +9,11 @@ values (python/tests/test_preprocess.py) in about 40 % less time, most of it on 
 """
 from __future__ import annotations
 
+# The picture formats the tool decodes (src/core/datasetImage.ts sniffs the same four). Without
+# this list Pillow picks a decoder by the file's content, and for EPS/PostScript (whatever the
+# file's name) it runs Ghostscript on the bytes of a shared dataset or image.
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "BMP")
+
 
 def resized(images, image_processor) -> list:
     """`images` (PIL) at the processor's size; pictures it would not resize, or not in RGB
