@@ -64,6 +64,7 @@ function machine(m: Machine) {
 /** The venv that `intersections setup` (no --dev) leaves, as the quickstart does; its python logs pip's arguments. */
 function quickstartVenv(venv: string, logFile: string, dev = false) {
   fs.mkdirSync(path.join(venv, 'bin'), { recursive: true });
+  fs.writeFileSync(path.join(venv, 'pyvenv.cfg'), 'home = /usr/bin\n'); // what python -m venv writes first: setup reuses only a venv
   fs.writeFileSync(path.join(venv, 'bin', 'python'), `#!/bin/bash\necho "python $*" >> "${logFile}"\n`, { mode: 0o755 });
   const stamp = { hash: requirementsHash(requirementsFiles(dev, pythonPackageDir())), dev, python: path.join(venv, 'bin', 'python'), time: '' };
   fs.writeFileSync(path.join(venv, STAMP_FILE), JSON.stringify(stamp));
