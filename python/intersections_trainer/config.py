@@ -204,7 +204,10 @@ def read_run_config(path: Path) -> dict[str, Any]:
 
 
 def load_resume_config(cfg: TrainConfig) -> TrainConfig:
-    """The stored config of the run; --max-steps/--epochs and --push-to-hub may be changed."""
+    """The stored config of the run; --max-steps/--epochs, --threads and --early-stop-patience may
+    be changed. Publishing (--push-to-hub, --model-id, --private) comes from this command line
+    only: a shared run folder's config.json must not publish the model under the token of
+    whoever resumes it."""
     if not cfg.output_dir:
         raise UserError("--resume needs --output-dir <run folder>", "pass the run folder to continue")
     path = Path(cfg.output_dir) / "config.json"
@@ -214,9 +217,10 @@ def load_resume_config(cfg: TrainConfig) -> TrainConfig:
     merged = TrainConfig(**{k: v for k, v in stored.items() if k in TrainConfig.names()})
     if cfg.max_steps is not None or cfg.epochs is not None:
         merged.max_steps, merged.epochs = cfg.max_steps, cfg.epochs
-    for k in ("push_to_hub", "model_id", "private", "threads", "early_stop_patience"):
+    for k in ("threads", "early_stop_patience"):
         if getattr(cfg, k):
             setattr(merged, k, getattr(cfg, k))
+    merged.push_to_hub, merged.model_id, merged.private = cfg.push_to_hub, cfg.model_id, cfg.private
     merged.resume = True
     merged.output_dir = cfg.output_dir
     return merged
