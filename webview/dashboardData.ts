@@ -73,7 +73,8 @@ export function hasMemory(t: TrainColumns): boolean {
  * A y-axis tick label: uPlot's default prints a learning rate of 2e-4 as "0" at its fixed
  * decimals, so small magnitudes are written in exponent form and others with 3 significant digits.
  */
-export function axisNumber(v: number): string {
+export function axisNumber(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return ''; // uPlot passes null for a tick it leaves blank
   if (v === 0) return '0';
   if (Math.abs(v) < 0.01) return v.toExponential(1).replace(/\.0e/, 'e');
   return String(Number(v.toPrecision(3)));

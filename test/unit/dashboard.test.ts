@@ -232,4 +232,5 @@ test('chart data: series on different steps joined on one x axis; per-label seri
 test('y-axis labels show small values such as a learning rate of 2e-4 (uPlot printed 0)', () => {
   assert.deepEqual([0, 0.0002, 0.00015, 0.001, -0.0005].map(axisNumber), ['0', '2e-4', '1.5e-4', '1e-3', '-5e-4']);
   assert.deepEqual([0.5, 1, 2.25, 1234.5678, 0.0123].map(axisNumber), ['0.5', '1', '2.25', '1230', '0.0123']);
+  assert.deepEqual([null, Number.NaN].map(axisNumber), ['', '']);
 });
