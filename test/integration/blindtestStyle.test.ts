@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import type { EventSink } from '../../src/shared/events';
 import { UserError } from '../../src/shared/events';
@@ -18,6 +17,7 @@ import { RasterRenderer } from '../../src/core/raster';
 import { pngSize } from '../../src/core/png';
 import { DEFAULT_BLINDTEST_SHARE, DEFAULT_STYLE, defaultGenerateOptions, generateDataset, validateGenerateOptions, type GenerateOptions } from '../../src/core/generate';
 import { parseGenerateArgs, HELP } from '../../src/cli/commands/generate';
+import { pixels } from '../support/files';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'intersections.js');
@@ -103,13 +103,6 @@ test('blindtest rows are deterministic per (seed, split, index), and differ betw
 // ---------------------------------------------------------------------------------------
 // Pixels
 
-async function pixels(png: Uint8Array): Promise<{ w: number; h: number; data: Uint8ClampedArray }> {
-  const img = await loadImage(Buffer.from(png));
-  const c = createCanvas(img.width, img.height);
-  const ctx = c.getContext('2d');
-  ctx.drawImage(img, 0, 0);
-  return { w: img.width, h: img.height, data: ctx.getImageData(0, 0, img.width, img.height).data };
-}
 
 const isRed = (d: Uint8ClampedArray, p: number) => d[p] > 230 && d[p + 1] < 30 && d[p + 2] < 30;
 const isBlue = (d: Uint8ClampedArray, p: number) => d[p + 2] > 230 && d[p] < 30 && d[p + 1] < 30;

@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { EventSink } from '../../src/shared/events';
 import { UserError } from '../../src/shared/events';
@@ -19,6 +18,7 @@ import {
   MAX_CHOICES, defaultGenerateOptions, generateDataset, lineWidthForDpi, parseSplitsSpec, validateGenerateOptions, type GenerateOptions,
 } from '../../src/core/generate';
 import { parseGenerateArgs } from '../../src/cli/commands/generate';
+import { pixels, snapshot } from '../support/files';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'intersections.js');
@@ -32,13 +32,6 @@ const quiet: EventSink = { emit() {} };
 // number of crossings is the number of times (y_red - y_blue) changes sign, counting only
 // columns where the two are clearly apart (a crossing hides one colour under the other).
 
-async function pixels(png: Uint8Array): Promise<{ w: number; h: number; data: Uint8ClampedArray }> {
-  const img = await loadImage(Buffer.from(png));
-  const c = createCanvas(img.width, img.height);
-  const ctx = c.getContext('2d');
-  ctx.drawImage(img, 0, 0);
-  return { w: img.width, h: img.height, data: ctx.getImageData(0, 0, img.width, img.height).data };
-}
 
 function crossingsFromPixels({ w, h, data }: { w: number; h: number; data: Uint8ClampedArray }, minGap: number): number {
   let lastSign = 0, changes = 0;
@@ -222,17 +215,6 @@ test('CLI bad input: one clear line, exit code 2, nothing written', () => {
   assert.match(ev.message, /positive integer/);
 });
 
-function snapshot(folder: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p); else out[path.relative(folder, p)] = fs.readFileSync(p).toString('base64');
-    }
-  };
-  walk(folder);
-  return out;
-}
 
 function tempLeftovers(folder: string): string[] {
   return fs.readdirSync(folder).filter((n) => n.startsWith('.intersections-'));

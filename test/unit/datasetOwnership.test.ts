@@ -12,6 +12,7 @@ import { defaultGenerateOptions, generateDataset, type GenerateOptions } from '.
 import { datasetFolderState, recoverDatasetFolder } from '../../src/core/datasetWrite';
 import { LOCK_FILE, acquireFolderLock } from '../../src/core/ownership';
 import type { EventSink, JobEvent } from '../../src/shared/events';
+import { snapshot } from '../support/files';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'intersections.js');
@@ -23,18 +24,6 @@ const opts = (folder: string, extra: Partial<GenerateOptions> = {}): GenerateOpt
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, [CLI, 'generate', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
 
-/** Every file under `folder` with its bytes (base64), to show nothing changed. */
-function snapshot(folder: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p); else out[path.relative(folder, p)] = fs.readFileSync(p).toString('base64');
-    }
-  };
-  walk(folder);
-  return out;
-}
 
 function project(name: string): string {
   const dir = path.join(tmp, name);
