@@ -47,8 +47,8 @@ apt_step() {
 python_step() {
   # An interpreter of the user's own is theirs to equip; the managed one gets requirements-dev.txt.
   if [ -n "${INTERSECTIONS_PYTHON:-}" ]; then
-    if ! "$INTERSECTIONS_PYTHON" -c 'import pytest' 2>/dev/null; then
-      say "INTERSECTIONS_PYTHON=$INTERSECTIONS_PYTHON has no pytest: run $INTERSECTIONS_PYTHON -m pip install -r python/requirements-dev.txt (or unset INTERSECTIONS_PYTHON to use the managed environment)"
+    if ! "$INTERSECTIONS_PYTHON" -c 'import pytest, xdist' 2>/dev/null; then
+      say "INTERSECTIONS_PYTHON=$INTERSECTIONS_PYTHON has no pytest or pytest-xdist: run $INTERSECTIONS_PYTHON -m pip install -r python/requirements-dev.txt (or unset INTERSECTIONS_PYTHON to use the managed environment)"
       exit 1
     fi
     return 0

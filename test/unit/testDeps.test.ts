@@ -137,13 +137,13 @@ describe('scripts/test-deps.sh python', () => {
     assert.equal(fs.existsSync(pipLog), false, 'an up-to-date dev environment runs no pip');
   });
 
-  it('an INTERSECTIONS_PYTHON without pytest is the user\'s to equip: one line with the command, exit 1', () => {
+  it('an INTERSECTIONS_PYTHON without pytest (or pytest-xdist) is the user\'s to equip: one line with the command, exit 1', () => {
     const m = machine({});
     const py = path.join(m.dir, 'their-python');
     fs.writeFileSync(py, '#!/bin/bash\nexit 1\n', { mode: 0o755 });
     const r = spawnSync('bash', [SCRIPT, 'python'], { cwd: ROOT, env: { ...m.env, INTERSECTIONS_PYTHON: py }, encoding: 'utf8' });
     assert.equal(r.status, 1);
-    assert.equal(r.stderr, `test-deps: INTERSECTIONS_PYTHON=${py} has no pytest: run ${py} -m pip install -r python/requirements-dev.txt (or unset INTERSECTIONS_PYTHON to use the managed environment)\n`);
+    assert.equal(r.stderr, `test-deps: INTERSECTIONS_PYTHON=${py} has no pytest or pytest-xdist: run ${py} -m pip install -r python/requirements-dev.txt (or unset INTERSECTIONS_PYTHON to use the managed environment)\n`);
     assert.equal(fs.existsSync(m.venv), false, 'the managed venv is left alone');
   });
 });
