@@ -1,10 +1,11 @@
 """Bad input ends with one clear `error` event (message + hint) and a non-zero exit code,
 never with a traceback as the only message."""
 import io
+import os
 
 import pytest
 
-from conftest import make_rows, run_trainer, write_parquet
+from conftest import HERE, make_rows, run_trainer, write_parquet
 
 
 def _expect_error(args, extra_env=None, rc_expected=None, needle=""):
@@ -53,17 +54,25 @@ def test_corrupt_image_row(tmp_path):
     assert "corrupt" in e["hint"]
 
 
-def test_missing_package(tmp_path, small_dataset):
-    # A `peft` that cannot be imported, as in an environment where it was never installed.
+def _without_peft(tmp_path) -> dict:
+    """The environment of a `peft` that cannot be imported, as where it was never installed."""
     fake = tmp_path / "site"
     (fake / "peft").mkdir(parents=True)
     (fake / "peft" / "__init__.py").write_text("raise ImportError(\"No module named 'peft'\")\n")
-    import os
-    from conftest import HERE
-    env = {"PYTHONPATH": f"{fake}{os.pathsep}{HERE.parent}"}
-    e = _expect_error(["--dataset-folder", str(small_dataset), "--output-dir", str(tmp_path / "r")], env,
-                      needle="peft")
+    return {"PYTHONPATH": f"{fake}{os.pathsep}{HERE.parent}"}
+
+
+def test_missing_package(tmp_path, small_dataset):
+    e = _expect_error(["--dataset-folder", str(small_dataset), "--output-dir", str(tmp_path / "r")],
+                      _without_peft(tmp_path), needle="peft")
     assert "intersections setup" in e["hint"]
+
+
+def test_a_dataset_problem_is_reported_before_the_heavy_imports(tmp_path):
+    # With `peft` broken too, the error is about the dataset: it is read before transformers and
+    # peft are imported (seconds), so a wrong folder is reported in about half the time.
+    _expect_error(["--dataset-folder", str(tmp_path / "nope"), "--output-dir", str(tmp_path / "r")],
+                  _without_peft(tmp_path), rc_expected=2, needle="dataset folder not found")
 
 
 def test_gpu_only_mode_without_gpu(tmp_path, small_dataset):
