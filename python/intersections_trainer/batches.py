@@ -131,13 +131,6 @@ class TextTemplates:
             self.rows[label] = {k: enc[k][0] for k in ("input_ids", "token_type_ids", "attention_mask", "labels")}
         enc = processor(images=[blank], text=["<image>" + prompt], return_tensors="pt")
         self.prefix = {k: enc[k][0] for k in ("input_ids", "token_type_ids", "attention_mask")}
-        self.answer_ids = {label: self.rows[label]["input_ids"][len(self.prefix["input_ids"]):-1].tolist()
-                           for label in self.rows}
-
-    @property
-    def answer_token_ids(self) -> list[list[int]]:
-        """The tokens of each answer, in label order (scoring.answer_scores)."""
-        return [self.answer_ids[label] for label in range(len(ANSWERS))]
 
     def prefix_rows(self, pixel_values) -> dict[str, Any]:
         """The prompt's token rows for a batch of images, on their device."""

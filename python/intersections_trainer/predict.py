@@ -18,7 +18,7 @@ from typing import Any, Callable
 from .answers import ANSWERS, parse_answer
 from .augment import views_for
 from .events import EventWriter
-from .scoring import answer_scores, first_token_scores, forced_scores
+from .scoring import answer_scores, answer_token_ids, first_token_scores, forced_scores
 from .preprocess import IMAGE_FORMATS, resized
 
 MAX_IMAGE_SIDE = 4096
@@ -105,14 +105,6 @@ def open_image(path_or_bytes, name: str | None = None):
 
 
 # ---------------------------------------------------------------- inference
-
-def answer_token_ids(tokenizer) -> list[list[int]]:
-    ids = [tokenizer(a, add_special_tokens=False)["input_ids"] for a in ANSWERS]
-    for a, t in zip(ANSWERS, ids):
-        if not t:
-            raise InferenceError(f"the tokenizer has no token for answer '{a}'", "the model's tokenizer is incomplete")
-    return ids
-
 
 def prefix_inputs(processor, images, prompt: str):
     """The prompt-only inputs (token_type_ids 0: PaliGemma's bidirectional prefix)."""

@@ -4,6 +4,19 @@ log-likelihood of each answer "0", "1", "2" given an image and the prompt (the s
 probabilities of the answer's tokens, teacher-forced; no end-of-sequence token)."""
 from __future__ import annotations
 
+from .answers import ANSWERS
+from .modeling import ModelError
+
+
+def answer_token_ids(tokenizer) -> list[list[int]]:
+    """The tokens of each answer, in label order: what is scored, and (as the processor's suffix)
+    what training teaches (tests/test_processor.py checks that the two agree)."""
+    ids = [tokenizer(a, add_special_tokens=False)["input_ids"] for a in ANSWERS]
+    for a, t in zip(ANSWERS, ids):
+        if not t:
+            raise ModelError(f"the tokenizer has no token for answer '{a}'", "the model's tokenizer is incomplete")
+    return ids
+
 
 def answer_loss_sum(model, batch, pixel_values):
     """Sum of token cross-entropies over the answer (+eos) tokens and their count.

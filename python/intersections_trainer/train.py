@@ -28,7 +28,7 @@ from .errors import EXIT_CANCELLED, UserError, require_packages
 from .events import EventWriter
 from . import ownership
 from . import resources
-from .scoring import answer_loss_sum, answer_scores
+from .scoring import answer_loss_sum, answer_scores, answer_token_ids
 from .tiny import TINY_CKPT_ID
 
 # ----------------------------------------------------------------------------- set-up helpers
@@ -361,6 +361,7 @@ class Trainer:
         correct = 0
         bs = max(8, self.cfg.batch_size * 2)
         loss_sum, loss_n = 0.0, 0
+        answer_ids = answer_token_ids(processor.tokenizer)
         with torch.no_grad(), accel.autocast():
             for start in range(0, len(eval_ex), bs):
                 idx = list(range(start, min(start + bs, len(eval_ex))))
@@ -368,7 +369,7 @@ class Trainer:
                 # the model is scored as evaluate and predict will score it: over its views
                 views = views_for(info)
                 px_views = symmetric_views(px, ip.image_mean, ip.image_std) if views > 1 else px
-                scores = combine_views(answer_scores(unwrapped, templates.prefix_rows(px_views), px_views, templates.answer_token_ids), views)
+                scores = combine_views(answer_scores(unwrapped, templates.prefix_rows(px_views), px_views, answer_ids), views)
                 b = {k: v.to(accel.device) for k, v in templates.batch([eval_ex[i].label for i in idx]).items()}
                 ls, lt = answer_loss_sum(unwrapped, b, px)
                 loss_sum += float(ls)

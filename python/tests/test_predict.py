@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from intersections_trainer.predict import InferenceError, answer_token_ids, open_image
+from intersections_trainer.predict import InferenceError, open_image
+from intersections_trainer.scoring import answer_token_ids
 from tests.inference_helpers import line_png
 
 PY_DIR = Path(__file__).resolve().parents[1]

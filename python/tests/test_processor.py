@@ -6,6 +6,7 @@ from PIL import Image
 from intersections_trainer.data import ANSWERS, Collator
 from intersections_trainer.tiny import DEFAULT_PROMPT, TINY_IMAGE_SIZE, TINY_PATCH_SIZE, build_tiny_processor
 from intersections_trainer.batches import TextTemplates
+from intersections_trainer.scoring import answer_token_ids
 
 
 def _images(n):
@@ -45,9 +46,12 @@ def test_trainer_batches_equal_processor_output_for_mixed_answers():
         assert torch.equal(torch.as_tensor(direct[key]), ours[key]), key
     pixels = proc.image_processor(images, return_tensors="pt")["pixel_values"]
     assert torch.allclose(direct["pixel_values"], pixels)
-    # every answer is one token here, so the scoring fast path applies
-    assert all(len(v) == 1 for v in tmpl.answer_ids.values())
-    assert [proc.tokenizer.convert_ids_to_tokens(tmpl.answer_ids[i][0]) for i in range(3)] == list(ANSWERS)
+    # what is scored is what training teaches: the answer tokens of each row (between the prompt
+    # and the end-of-sequence token); each is one token here, so the scoring fast path applies
+    taught = [tmpl.rows[i]["input_ids"][len(tmpl.prefix["input_ids"]):-1].tolist() for i in range(3)]
+    assert answer_token_ids(proc.tokenizer) == taught
+    assert all(len(t) == 1 for t in taught)
+    assert [proc.tokenizer.convert_ids_to_tokens(t[0]) for t in taught] == list(ANSWERS)
 
 
 def test_prefix_only_inputs_have_no_labels_and_end_with_newline():
