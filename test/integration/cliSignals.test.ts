@@ -41,7 +41,7 @@ async function waitForPid(file: string): Promise<number> {
 }
 
 /** Waits until `pid` is gone (up to `ms`); true when it is. Kills it afterwards either way. */
-async function gone(pid: number, ms = 3000): Promise<boolean> {
+async function gone(pid: number, ms = 10_000): Promise<boolean> {
   const until = Date.now() + ms;
   while (Date.now() < until) { if (!alive(pid)) return true; await sleep(25); }
   try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
