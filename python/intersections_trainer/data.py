@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .layout import find_layout
+from .preprocess import IMAGE_FORMATS
 
 ANSWERS = ("0", "1", "2")
 
@@ -31,8 +32,6 @@ class Example:
 
     def load_image(self):
         from PIL import Image
-
-        from .preprocess import IMAGE_FORMATS
 
         try:
             if self.image_bytes is not None:

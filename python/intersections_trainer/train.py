@@ -362,12 +362,11 @@ class Trainer:
         bs = max(8, self.cfg.batch_size * 2)
         loss_sum, loss_n = 0.0, 0
         answer_ids = answer_token_ids(processor.tokenizer)
+        views = views_for(info)  # the model is scored as evaluate and predict will score it: over its views
         with torch.no_grad(), accel.autocast():
             for start in range(0, len(eval_ex), bs):
                 idx = list(range(start, min(start + bs, len(eval_ex))))
                 px = eval_px.get(idx).to(accel.device)
-                # the model is scored as evaluate and predict will score it: over its views
-                views = views_for(info)
                 px_views = symmetric_views(px, ip.image_mean, ip.image_std) if views > 1 else px
                 scores = combine_views(answer_scores(unwrapped, templates.prefix_rows(px_views), px_views, answer_ids), views)
                 b = {k: v.to(accel.device) for k, v in templates.batch([eval_ex[i].label for i in idx]).items()}

@@ -64,11 +64,6 @@ export async function ensureManagedEnv(opts: EnsureEnvOptions): Promise<{ python
 }
 
 /**
- * Says which torch build is about to be downloaded and how large; without an NVIDIA GPU on Linux
- * installs the pinned torch from the PyTorch CPU index when it answers (docs/TRAINING.md, Setup).
- * A failed CPU install is a warning: the requirements then bring the default index's build.
- */
-/**
  * `python -m venv` writes bin/, lib/ and pyvenv.cfg into whatever folder it is given: a --venv
  * pointing at a project would have its bin/ scripts overwritten. Only a new or empty folder, or a
  * virtual environment (pyvenv.cfg), is used.
@@ -81,6 +76,11 @@ function refuseForeignFolder(venv: string): void {
     'choose a new or empty folder (default: ~/.cache/intersections/venv)');
 }
 
+/**
+ * Says which torch build is about to be downloaded and how large; without an NVIDIA GPU on Linux
+ * installs the pinned torch from the PyTorch CPU index when it answers (docs/TRAINING.md, Setup).
+ * A failed CPU install is a warning: the requirements then bring the default index's build.
+ */
 export async function installTorchFirst(py: string, files: string[], sink: EventSink,
   opts: { gpu?: boolean; env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform } = {}): Promise<void> {
   const req = torchRequirements(files);

@@ -9,9 +9,8 @@ import { LineSplitter, MAX_EVENT_LINE } from '../../shared/events';
 import type { DashboardAction, RunCard } from '../../shared/dashboardProtocol';
 import { reproduceCommand } from '../../core/trainFlags';
 import { readBytesAt, readSmallFile, withRegularFile } from '../../core/boundedFile';
+import { MAX_CONFIG_BYTES } from '../viewModels/runFolders';
 
-/** A bigger config.json is not a run's config: it is not read. */
-const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Bytes read per look at a growing file (a 100,000-step log is ~30 MB: read over a few looks). */
 const READ_CHUNK = 8 * 1024 * 1024;
 

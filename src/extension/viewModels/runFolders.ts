@@ -56,8 +56,8 @@ export async function runFoldersSignature(dirs: Iterable<string>): Promise<strin
   return parts.join('\n');
 }
 
-/** The largest config.json the Runs view reads (the dashboard has the same limit). */
-const MAX_CONFIG_BYTES = 1024 * 1024;
+/** The largest run config.json the Runs view and the dashboard read. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Whole events.jsonl up to this size; a longer log is read as its head and this much of its tail. */
 const EVENTS_TAIL_BYTES = 1024 * 1024;
