@@ -122,12 +122,15 @@ test('Walkthrough: each step\'s button runs its command', async () => {
   await editor.run('open walkthrough', () => editor.command('Welcome: Open Walkthrough...'));
   await editor.run('pick walkthrough', () => editor.pick('Get Started with Intersection Studio'));
   const page = editor.page;
+  // The command's own quick input, with its title: attached, not necessarily still visible, since
+  // the walkthrough page can take the focus back after the click and so close it (CI saw this once).
+  const opened = (title: string | RegExp) => editor.quickInput().filter({ hasText: title }).waitFor({ state: 'attached' });
   const steps: { title: string; button: string; ran: () => Promise<unknown> }[] = [
     { title: 'Set up Python', button: 'Set Up Python Environment', ran: () => editor.notification(/The Python environment is ready/) },
-    { title: 'Generate a dataset', button: 'Generate Dataset…', ran: () => editor.quickInput().filter({ hasText: /Generate Dataset/ }).waitFor({ state: 'visible' }) },
-    { title: 'Fine-tune the tiny model', button: 'Fine-tune…', ran: () => editor.quickInput().filter({ hasText: /Fine-tune PaliGemma 2: dataset/ }).waitFor({ state: 'visible' }) },
-    { title: 'Watch the run and its predictions', button: 'Open Run Dashboard', ran: () => editor.quickInput().filter({ hasText: A }).waitFor({ state: 'visible' }) },
-    { title: 'Count intersections on an image', button: 'Count Intersections', ran: () => editor.quickInput().filter({ hasText: /Count Intersections/ }).waitFor({ state: 'visible' }) },
+    { title: 'Generate a dataset', button: 'Generate Dataset…', ran: () => opened(/Generate Dataset/) },
+    { title: 'Fine-tune the tiny model', button: 'Fine-tune…', ran: () => opened(/Fine-tune PaliGemma 2: dataset/) },
+    { title: 'Watch the run and its predictions', button: 'Open Run Dashboard', ran: () => opened(A) },
+    { title: 'Count intersections on an image', button: 'Count Intersections', ran: () => opened(/Count Intersections/) },
   ];
   for (const s of steps) {
     await editor.run(`step ${s.title}`, async () => {
